@@ -1,0 +1,121 @@
+/**
+ * View models shared by the server (lib/app/*), the route handlers and the pages.
+ * JSON-safe: everything here crosses the wire to the browser and into IndexedDB.
+ */
+
+export interface UserView {
+  id: string;
+  email: string; // also the SSH principal used in allowed_signers and statements
+  displayName: string;
+  isAdmin: boolean;
+}
+
+export interface DeviceView {
+  id: string;
+  name: string;
+  createdAt: string; // ISO
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  fingerprint: string; // SHA256:…
+  publicKey: string; // "sk-ecdsa-sha2-nistp256@openssh.com AAAA…"
+  allowedSignersLine: string;
+}
+
+export interface PersonView {
+  name: string;
+  email: string;
+  date: string; // ISO
+}
+
+export interface DiffLineView {
+  kind: 'add' | 'del' | 'ctx';
+  text: string;
+  oldNo?: number;
+  newNo?: number;
+}
+
+export interface DiffFileView {
+  path: string;
+  oldPath?: string;
+  status: 'added' | 'deleted' | 'modified' | 'renamed' | 'copied' | 'type-changed';
+  additions: number;
+  deletions: number;
+  binary: boolean;
+  hunks: { header: string; lines: DiffLineView[] }[];
+  /** Lines of this file not shown because the diff was too large. */
+  hiddenLines?: number;
+}
+
+export interface DiffView {
+  files: DiffFileView[];
+  truncated: { files: number; lines: number }; // what was cut
+}
+
+export interface SignatureLineView {
+  line: string;
+  signer: string;
+  verdict: string;
+  time: string;
+  ok: boolean;
+  reason?: string; // why it does not verify / does not count
+  fingerprint?: string;
+  counted: boolean;
+}
+
+export interface PolicyStateView {
+  threshold: number;
+  count: number; // distinct trusted signers counted
+  met: boolean;
+  signers: string[]; // principals counted
+  excludedAuthor?: string;
+}
+
+export interface ReviewView {
+  repo: string;
+  commit: string;
+  shortId: string;
+  tree: string;
+  objectFormat: 'sha1' | 'sha256';
+  title: string;
+  message: string;
+  author: PersonView;
+  committer: PersonView;
+  parents: string[];
+  commitSignature: 'none' | 'present'; // the commit's own gpgsig header
+  reachable: boolean; // from any branch of the remote
+  branches: string[];
+  signatures: SignatureLineView[];
+  policy: PolicyStateView;
+  /** The statement that this viewer would sign now (null if not signed in). */
+  statementPreview: string | null;
+  namespace: string;
+  viewerHasSigned: boolean;
+  viewerKeyTrusted: boolean | null; // null when not signed in or no device
+  pendingPublish: boolean; // notes saved locally but not yet pushed
+  diff: DiffView;
+}
+
+export interface InboxItemView {
+  id: string;
+  repo: string;
+  commit: string;
+  shortId: string;
+  title: string;
+  requestedBy: string;
+  requestedAt: string;
+  count: number;
+  threshold: number;
+  met: boolean;
+  viewerHasSigned: boolean;
+}
+
+export type ApproveStatus = 'published' | 'saved' | 'already';
+
+export interface ApproveResultView {
+  status: ApproveStatus; // published: pushed; saved: in local notes, will be published
+  line: string;
+  fingerprint: string;
+  counted: boolean; // key is in the repository's trusted allowed_signers
+  warning?: string;
+  policy: PolicyStateView;
+}
