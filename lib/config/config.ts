@@ -1,0 +1,149 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { CountersignError } from '../errors';
+import { REPOSITORY_RE } from '../statement/fields';
+
+/**
+ * Server configuration: an optional JSON file (COUNTERSIGN_CONFIG, else ./countersign.config.json
+ * when present) overlaid by environment variables. Everything is validated at start so a typo is
+ * a clear message, not a confusing failure on the first request.
+ */
+
+export const DEFAULT_NOTES_REF = 'refs/notes/countersign';
+export const DEMO_REPOSITORY = 'demo';
+
+const NOTES_REF_RE = /^refs\/notes\/[A-Za-z0-9._\/-]+$/;
+const REF_RE = /^refs\/[A-Za-z0-9._\/-]+$/;
+
+const repositorySchema = z.object({
+  name: z.string().regex(REPOSITORY_RE, 'use 1–200 printable ASCII characters without spaces').refine((s) => !s.includes('/'), 'a repository name cannot contain "/" (it is a URL path segment)'),
+  remote: z.string().min(1, 'give the URL or path of the remote'),
+  notesRef: z.string().regex(NOTES_REF_RE, 'expected refs/notes/<name>').default(DEFAULT_NOTES_REF),
+  /** Where the trusted policy is read from (a ref in the server's clone); default: the remote's default branch. */
+  policyRef: z.string().regex(REF_RE, 'expected a full ref such as refs/remotes/origin/main').optional(),
+});
+
+const originSchema = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === s;
+  } catch {
+    return false;
+  }
+}, 'expected an origin such as https://sign.example.org (scheme, host, optional port; no path or trailing slash)');
+
+const fileSchema = z
+  .object({
+    dataDir: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    rpId: z.string().min(1).optional(),
+    rpName: z.string().min(1).max(100).optional(),
+    origins: z.array(originSchema).min(1).optional(),
+    /** Base URL for links the server prints (invite URLs); default: the first origin. */
+    publicUrl: originSchema.optional(),
+    databaseUrl: z.string().min(1).optional(),
+    repositories: z.array(repositorySchema).optional(),
+    /** Bootstrap the demo repository; default: only when no repositories are configured. */
+    demo: z.boolean().optional(),
+  })
+  .strict();
+
+export type RepositoryConfig = z.infer<typeof repositorySchema> & { notesRef: string };
+
+export interface Config {
+  dataDir: string;
+  port: number;
+  rpId: string;
+  rpName: string;
+  origins: string[];
+  publicUrl: string;
+  /** PostgreSQL connection string; absent → embedded PGlite under dataDir/db. */
+  databaseUrl: string | null;
+  repositories: RepositoryConfig[];
+  demo: boolean;
+  /** Where the configuration came from, for messages. */
+  source: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function fail(source: string, message: string): never {
+  throw new CountersignError('bad-input', `configuration (${source}): ${message}`);
+}
+
+function issuesText(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`).join('; ');
+}
+
+export function loadConfig(opts: { env?: Env; cwd?: string } = {}): Config {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const explicit = env.COUNTERSIGN_CONFIG;
+  const file = explicit ? path.resolve(cwd, explicit) : path.join(cwd, 'countersign.config.json');
+  let raw: unknown = {};
+  let source = 'defaults';
+  if (explicit && !existsSync(file)) fail(file, 'COUNTERSIGN_CONFIG names a file that does not exist');
+  if (existsSync(file)) {
+    source = file;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      fail(file, `not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) fail(source, issuesText(parsed.error));
+  const f = parsed.data;
+
+  const envPort = env.PORT ?? env.COUNTERSIGN_PORT;
+  let port = f.port ?? 3000;
+  if (envPort !== undefined && envPort !== '') {
+    const n = Number(envPort);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) fail('environment', `PORT ${JSON.stringify(envPort)} is not a port number`);
+    port = n;
+  }
+  const rpId = env.COUNTERSIGN_RP_ID || f.rpId || 'localhost';
+  const rpName = env.COUNTERSIGN_RP_NAME || f.rpName || 'Countersign';
+  let origins = f.origins ?? [`http://localhost:${port}`];
+  if (env.COUNTERSIGN_ORIGINS) {
+    origins = env.COUNTERSIGN_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+    const o = z.array(originSchema).min(1).safeParse(origins);
+    if (!o.success) fail('environment', `COUNTERSIGN_ORIGINS: ${issuesText(o.error)}`);
+  }
+  for (const origin of origins) {
+    const host = new URL(origin).hostname;
+    // WebAuthn: the RP ID must be the origin's host or a registrable suffix of it.
+    if (host !== rpId && !host.endsWith('.' + rpId)) {
+      fail(source, `origin ${origin} is not on the RP ID "${rpId}" (its host must equal the RP ID or end with ".${rpId}")`);
+    }
+    if (new URL(origin).protocol === 'http:' && host !== 'localhost' && !host.endsWith('.localhost')) {
+      fail(source, `origin ${origin} uses http: passkeys need https off localhost (see README, "Deploying behind HTTPS")`);
+    }
+  }
+  const publicUrl = env.COUNTERSIGN_PUBLIC_URL || f.publicUrl || origins[0];
+  if (!originSchema.safeParse(publicUrl).success) fail(source, `publicUrl ${publicUrl} is not an origin`);
+  const dataDir = path.resolve(cwd, env.COUNTERSIGN_DATA_DIR || f.dataDir || 'data');
+  const databaseUrl = env.DATABASE_URL || f.databaseUrl || null;
+
+  const configured = (f.repositories ?? []).map((r) => ({
+    ...r,
+    // A relative path to a local remote is relative to the config file's folder (or cwd).
+    remote: isUrlLike(r.remote) ? r.remote : path.resolve(source === 'defaults' ? cwd : path.dirname(source), r.remote),
+  }));
+  const demo = f.demo ?? configured.length === 0;
+  const repositories: RepositoryConfig[] = [...configured];
+  if (demo && !repositories.some((r) => r.name === DEMO_REPOSITORY)) {
+    repositories.push({ name: DEMO_REPOSITORY, remote: path.join(dataDir, 'demo-remote.git'), notesRef: DEFAULT_NOTES_REF });
+  }
+  const names = new Set<string>();
+  for (const r of repositories) {
+    if (names.has(r.name)) fail(source, `repository "${r.name}" is configured twice`);
+    names.add(r.name);
+  }
+  return { dataDir, port, rpId, rpName, origins, publicUrl, databaseUrl, repositories, demo, source };
+}
+
+function isUrlLike(s: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^/\\]+@[^:]+:/.test(s);
+}

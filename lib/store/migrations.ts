@@ -1,0 +1,121 @@
+import type { Db } from './db';
+
+/**
+ * Schema migrations, applied in order at start. Append only: a released migration is never edited.
+ * An advisory lock serialises concurrent starts of several instances on one PostgreSQL.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+create table users (
+  id text primary key,
+  email text not null unique,
+  display_name text not null,
+  is_admin boolean not null default false,
+  -- WebAuthn user handle (random, base64url), what a discoverable credential returns as userHandle.
+  webauthn_user_id text not null unique,
+  created_at timestamptz not null default now()
+);
+
+create table credentials (
+  id text primary key,                 -- WebAuthn credential id, base64url
+  user_id text not null references users(id),
+  public_key bytea not null,           -- COSE_Key as registered
+  rp_id text not null,
+  ssh_key text not null,               -- "sk-ecdsa-sha2-nistp256@openssh.com AAAA…" (application = rp_id)
+  fingerprint text not null,           -- SHA256:…
+  counter bigint not null default 0,
+  transports text not null default '[]',  -- JSON array
+  name text not null,
+  created_at timestamptz not null default now(),
+  last_used_at timestamptz,
+  revoked_at timestamptz
+);
+create index credentials_user on credentials(user_id);
+
+create table invites (
+  token_hash text primary key,         -- SHA-256 hex of the token; the token itself is never stored
+  email text not null,
+  is_admin boolean not null default false,
+  created_by text references users(id),
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null,
+  used_at timestamptz,
+  used_by text references users(id)
+);
+
+create table sessions (
+  token_hash text primary key,
+  user_id text not null references users(id),
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null,
+  last_seen_at timestamptz not null default now()
+);
+create index sessions_user on sessions(user_id);
+
+create table challenges (
+  id text primary key,
+  kind text not null check (kind in ('registration', 'login', 'approval')),
+  challenge text not null,             -- base64url, exactly as sent to the browser
+  user_id text references users(id),   -- registration of another device, approval
+  invite_hash text,                    -- registration by invite
+  webauthn_user_id text,               -- registration: the user handle offered
+  repo text,                           -- approval: bound to repo + commit + user + statement
+  commit_id text,
+  statement text,
+  verdict text,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null,
+  used_at timestamptz
+);
+
+create table review_requests (
+  id text primary key,
+  repo text not null,
+  commit_id text not null,
+  requested_by text not null,          -- a user's email or "bot:<token name>"
+  requested_at timestamptz not null default now(),
+  unique (repo, commit_id)
+);
+create index review_requests_time on review_requests(requested_at desc);
+
+create table api_tokens (
+  id text primary key,
+  name text not null,
+  token_hash text not null unique,
+  created_by text references users(id),
+  created_at timestamptz not null default now(),
+  last_used_at timestamptz,
+  revoked_at timestamptz
+);
+`,
+  },
+];
+
+export async function migrate(db: Db): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock(7718263)');
+    await tx.query(`create table if not exists schema_migrations (
+      version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+    const done = new Set((await tx.query<{ version: number }>('select version from schema_migrations')).map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      for (const stmt of splitSql(m.sql)) await tx.query(stmt);
+      await tx.query('insert into schema_migrations(version, name) values ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}
+
+/** Comments dropped, our migrations have no semicolons inside statements, so a plain split is exact. */
+function splitSql(sql: string): string[] {
+  return sql
+    .replace(/--[^\n]*/g, '')
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import type { Config } from '../config/config';
+import type { Db } from './db';
+import { acquireDataDirLock, type DataDirLock } from './lock';
+import { migrate } from './migrations';
+import { openPglite } from './pglite';
+import { openPostgres } from './postgres';
+
+export interface OpenedStore {
+  db: Db;
+  /** Held while an embedded database is open; null for PostgreSQL. */
+  lock: DataDirLock | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the configured database and brings its schema up to date. For the embedded database
+ * this takes the data-dir lock first (throws 'conflict' naming the holder if another process has it).
+ */
+export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>, role: 'server' | 'cli', socket?: string): Promise<OpenedStore> {
+  let lock: DataDirLock | null = null;
+  let db: Db;
+  if (config.databaseUrl) {
+    db = await openPostgres(config.databaseUrl);
+  } else {
+    lock = acquireDataDirLock(config.dataDir, role, socket);
+    try {
+      db = await openPglite(path.join(config.dataDir, 'db'));
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+  try {
+    await migrate(db);
+  } catch (e) {
+    await db.close().catch(() => {});
+    lock?.release();
+    throw e;
+  }
+  return {
+    db,
+    lock,
+    async close() {
+      await db.close();
+      lock?.release();
+    },
+  };
+}
