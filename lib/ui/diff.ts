@@ -1,0 +1,97 @@
+import type { DiffFileView, DiffView } from '../app/types';
+import { plural } from './format';
+
+/** Totals over the files that are shown. */
+export function diffTotals(diff: DiffView): { files: number; additions: number; deletions: number } {
+  let additions = 0;
+  let deletions = 0;
+  for (const f of diff.files) {
+    additions += f.additions;
+    deletions += f.deletions;
+  }
+  return { files: diff.files.length + diff.truncated.files, additions, deletions };
+}
+
+export type StatBlock = 'add' | 'del' | 'none';
+
+/**
+ * A five-block bar in the manner of `git diff --stat` and forges: the share of additions and
+ * deletions, rounded so that any non-zero side gets at least one block.
+ */
+export function statBlocks(additions: number, deletions: number, blocks = 5): StatBlock[] {
+  const total = additions + deletions;
+  if (total === 0) return Array<StatBlock>(blocks).fill('none');
+  const scale = Math.min(total, blocks);
+  let add = Math.round((additions / total) * scale);
+  if (additions > 0 && add === 0) add = 1;
+  if (deletions > 0 && add === scale) add = scale - 1;
+  const del = scale - add;
+  return [
+    ...Array<StatBlock>(add).fill('add'),
+    ...Array<StatBlock>(del).fill('del'),
+    ...Array<StatBlock>(blocks - scale).fill('none'),
+  ];
+}
+
+const STATUS_LABEL: Record<DiffFileView['status'], string> = {
+  added: 'Added',
+  deleted: 'Deleted',
+  modified: 'Modified',
+  renamed: 'Renamed',
+  copied: 'Copied',
+  'type-changed': 'Type changed',
+};
+
+export function statusLabel(status: DiffFileView['status']): string {
+  return STATUS_LABEL[status] ?? status;
+}
+
+/** "old/path → new/path" for renames and copies, the path otherwise. */
+export function fileTitle(file: DiffFileView): string {
+  return file.oldPath && file.oldPath !== file.path ? `${file.oldPath} → ${file.path}` : file.path;
+}
+
+/** How many lines a file section would render. */
+export function renderedLines(file: DiffFileView): number {
+  return file.hunks.reduce((n, h) => n + h.lines.length, 0);
+}
+
+/**
+ * Small files start open so a short commit reads top to bottom without a tap; big ones and
+ * those far down a long list start closed so the page stays light on a phone.
+ */
+export function openByDefault(file: DiffFileView, index: number, maxLines = 400, maxOpenFiles = 25): boolean {
+  if (file.binary) return true;
+  return index < maxOpenFiles && renderedLines(file) <= maxLines;
+}
+
+/** The note shown under a diff the server cut short, or null when nothing was cut. */
+export function truncationNotice(t: DiffView['truncated']): string | null {
+  const parts: string[] = [];
+  if (t.files > 0) parts.push(`${plural(t.files, 'more file')}`);
+  if (t.lines > 0) parts.push(`${plural(t.lines, 'more line')}`);
+  if (parts.length === 0) return null;
+  return `This diff is too large to show in full: ${parts.join(' and ')} not shown. Review the rest with git (git show) before approving.`;
+}
+
+/** A note for one file whose lines were cut. */
+export function hiddenLinesNotice(file: DiffFileView): string | null {
+  return file.hiddenLines && file.hiddenLines > 0
+    ? `${plural(file.hiddenLines, 'more line')} of this file not shown.`
+    : null;
+}
+
+/** A stable, URL-safe anchor for a file section. */
+export function fileAnchor(path: string, index: number): string {
+  const slug = path
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return `file-${index}${slug ? `-${slug}` : ''}`;
+}
+
+/** The sign column of a diff line. */
+export function lineSign(kind: 'add' | 'del' | 'ctx'): string {
+  return kind === 'add' ? '+' : kind === 'del' ? '-' : ' ';
+}
