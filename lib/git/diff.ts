@@ -1,0 +1,58 @@
+import { resolveCommit } from './commit';
+import { assembleDiff, parsePatch, parseRawNumstat, type DiffFile, type DiffTruncation } from './diff-parse';
+import { runGit } from './run';
+
+export type { DiffFile, DiffHunk, DiffLine, DiffTruncation, FileStatus } from './diff-parse';
+
+export interface CommitDiffOptions {
+  /** Bytes of patch text read from git at most (default 2 MiB); beyond it git is stopped. */
+  maxBytes?: number;
+  /** Hunk lines kept at most, over all files (default 20,000). */
+  maxLines?: number;
+  /** Files listed at most (default 1,000). */
+  maxFiles?: number;
+  /** Accept refs and abbreviations, not only full ids (see resolveCommit). */
+  allowRevisions?: boolean;
+}
+
+export interface CommitDiff {
+  commit: string;
+  /** What the commit is compared with: its first parent, or null for a root commit (the empty tree). */
+  base: string | null;
+  files: DiffFile[];
+  truncated: DiffTruncation & {
+    /** The patch text hit maxBytes. */
+    bytes: boolean;
+  };
+}
+
+/** Options that pin the patch format whatever the user's or repository's config says. */
+const DIFF_FLAGS = ['-r', '-M', '--no-commit-id', '--no-ext-diff', '--no-textconv', '--no-relative', '--full-index'];
+
+/**
+ * What a commit changed, relative to its first parent (a merge shows what it brought into the
+ * first-parent line; a root commit is compared with the empty tree). Files come from
+ * `--raw --numstat` (so binary files and counts are exact even when hunks are cut), hunks from
+ * the patch, both with rename detection.
+ */
+export async function commitDiff(repoDir: string, commit: string, opts: CommitDiffOptions = {}): Promise<CommitDiff> {
+  const info = await resolveCommit(repoDir, commit, { allowRevisions: opts.allowRevisions });
+  const base = info.parents[0] ?? null;
+  const range = base ? [base, info.id] : ['--root', info.id];
+  const maxBytes = opts.maxBytes ?? 2 * 1024 * 1024;
+
+  const [stat, patch] = await Promise.all([
+    runGit(['diff-tree', ...DIFF_FLAGS, '--raw', '--numstat', '-z', ...range], { cwd: repoDir }),
+    runGit(
+      [
+        '-c', 'diff.suppressBlankEmpty=false',
+        'diff-tree', ...DIFF_FLAGS, '-p', '-U3', '--no-color', '--src-prefix=a/', '--dst-prefix=b/', ...range,
+      ],
+      { cwd: repoDir, maxOutputBytes: maxBytes },
+    ),
+  ]);
+  const changes = parseRawNumstat(stat.stdout);
+  const sections = parsePatch(patch.stdout, { maxLines: opts.maxLines ?? 20_000, inputCut: patch.truncated });
+  const { files, truncated } = assembleDiff(changes, sections, { maxFiles: opts.maxFiles ?? 1_000 });
+  return { commit: info.id, base, files, truncated: { ...truncated, bytes: patch.truncated } };
+}
