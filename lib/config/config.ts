@@ -13,13 +13,16 @@ import { REPOSITORY_RE } from '../statement/fields';
 export const DEFAULT_NOTES_REF = 'refs/notes/countersign';
 export const DEMO_REPOSITORY = 'demo';
 
+/** An e-mail address that is also a valid SSH principal (what it becomes in allowed_signers). */
+export const EMAIL_RE = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*$/;
 const NOTES_REF_RE = /^refs\/notes\/[A-Za-z0-9._\/-]+$/;
 const REF_RE = /^refs\/[A-Za-z0-9._\/-]+$/;
 
 const repositorySchema = z.object({
   name: z.string().regex(REPOSITORY_RE, 'use 1–200 printable ASCII characters without spaces').refine((s) => !s.includes('/'), 'a repository name cannot contain "/" (it is a URL path segment)'),
   remote: z.string().min(1, 'give the URL or path of the remote'),
-  notesRef: z.string().regex(NOTES_REF_RE, 'expected refs/notes/<name>').default(DEFAULT_NOTES_REF),
+  /** Default: the trusted policy's notesRef (itself refs/notes/countersign unless set); if given, it must agree with the policy. */
+  notesRef: z.string().regex(NOTES_REF_RE, 'expected refs/notes/<name>').optional(),
   /** Where the trusted policy is read from (a ref in the server's clone); default: the remote's default branch. */
   policyRef: z.string().regex(REF_RE, 'expected a full ref such as refs/remotes/origin/main').optional(),
 });
@@ -46,10 +49,12 @@ const fileSchema = z
     repositories: z.array(repositorySchema).optional(),
     /** Bootstrap the demo repository; default: only when no repositories are configured. */
     demo: z.boolean().optional(),
+    /** E-mail of the first admin, whose invite the server prints while nobody is enrolled. */
+    adminEmail: z.string().optional(),
   })
   .strict();
 
-export type RepositoryConfig = z.infer<typeof repositorySchema> & { notesRef: string };
+export type RepositoryConfig = z.infer<typeof repositorySchema>;
 
 export interface Config {
   dataDir: string;
@@ -62,6 +67,7 @@ export interface Config {
   databaseUrl: string | null;
   repositories: RepositoryConfig[];
   demo: boolean;
+  adminEmail: string;
   /** Where the configuration came from, for messages. */
   source: string;
 }
@@ -134,14 +140,16 @@ export function loadConfig(opts: { env?: Env; cwd?: string } = {}): Config {
   const demo = f.demo ?? configured.length === 0;
   const repositories: RepositoryConfig[] = [...configured];
   if (demo && !repositories.some((r) => r.name === DEMO_REPOSITORY)) {
-    repositories.push({ name: DEMO_REPOSITORY, remote: path.join(dataDir, 'demo-remote.git'), notesRef: DEFAULT_NOTES_REF });
+    repositories.push({ name: DEMO_REPOSITORY, remote: path.join(dataDir, 'demo-remote.git') });
   }
   const names = new Set<string>();
   for (const r of repositories) {
     if (names.has(r.name)) fail(source, `repository "${r.name}" is configured twice`);
     names.add(r.name);
   }
-  return { dataDir, port, rpId, rpName, origins, publicUrl, databaseUrl, repositories, demo, source };
+  const adminEmail = (env.COUNTERSIGN_ADMIN_EMAIL || f.adminEmail || 'admin@localhost').toLowerCase();
+  if (!EMAIL_RE.test(adminEmail)) fail(source, `admin e-mail ${JSON.stringify(adminEmail)} is not an e-mail address`);
+  return { dataDir, port, rpId, rpName, origins, publicUrl, databaseUrl, repositories, demo, adminEmail, source };
 }
 
 function isUrlLike(s: string): boolean {

@@ -1,0 +1,90 @@
+import { branchesContaining } from '../git/commit';
+import { commitDiff } from '../git/diff';
+import { evaluateCommit, type CommitVerdict } from '../gate/evaluate';
+import { formatTime } from '../statement/fields';
+import { serializeStatement } from '../statement/statement';
+import { listCredentials } from '../store/credentials';
+import type { App } from './app';
+import { resolveReviewCommit } from './commits';
+import { toDiffView } from './diff-view';
+import { REMOTE } from './repos';
+import { keyTrusted, linesBy } from './trust';
+import type { PolicyStateView, ReviewView, SignatureLineView, UserView } from './types';
+
+/** Diffs beyond this many bytes of patch are cut (and the cut counted). */
+export const REVIEW_DIFF_MAX_BYTES = 1024 * 1024;
+export const REVIEW_DIFF_MAX_LINES = 5000;
+
+export function policyState(v: Pick<CommitVerdict, 'threshold' | 'count' | 'met' | 'signers' | 'excludedAuthor'>): PolicyStateView {
+  return { threshold: v.threshold, count: v.count, met: v.met, signers: v.signers, ...(v.excludedAuthor ? { excludedAuthor: v.excludedAuthor } : {}) };
+}
+
+export function signatureViews(v: CommitVerdict): SignatureLineView[] {
+  return v.lines.map((l) => ({
+    line: l.line,
+    signer: l.signer,
+    verdict: l.verdict,
+    time: l.time,
+    ok: l.ok,
+    ...(l.reason ? { reason: l.reason } : {}),
+    ...(l.fingerprint ? { fingerprint: l.fingerprint } : {}),
+    counted: l.counted,
+  }));
+}
+
+/**
+ * Everything the review screen shows for one commit: the commit as recorded, its diff, who has
+ * signed and whether the policy is met (trusted policy from the remote's default branch), where
+ * it is reachable from, and the exact statement this viewer would sign.
+ */
+export async function getReview(app: App, repoName: string, commitId: string, viewer: UserView | null): Promise<ReviewView> {
+  const repo = app.repo(repoName);
+  const commit = await resolveReviewCommit(repo, commitId);
+  const trusted = await repo.trusted();
+  const notesRef = repo.notesRefFor(trusted);
+  const [verdict, diff, branches, creds] = await Promise.all([
+    evaluateCommit({ repoDir: repo.dir, commit: commit.id, trusted, notesRef }),
+    commitDiff(repo.dir, commit.id, { maxBytes: REVIEW_DIFF_MAX_BYTES, maxLines: REVIEW_DIFF_MAX_LINES }),
+    branchesContaining(repo.dir, commit.id),
+    viewer ? listCredentials(app.db, viewer.id) : Promise.resolve([]),
+  ]);
+  const remoteBranches = branches
+    .filter((b) => b.ref.startsWith(`refs/remotes/${REMOTE}/`))
+    .map((b) => b.ref.slice(`refs/remotes/${REMOTE}/`.length))
+    .filter((b) => b !== 'HEAD');
+  const policy = trusted.policy;
+  const ctx = { repository: policy.repository, commit: commit.id, tree: commit.tree, namespace: policy.namespace };
+  const mine = viewer ? linesBy(verdict.lines.map((l) => l.line), ctx, viewer.email, creds, 'approve') : [];
+  return {
+    repo: repo.config.name,
+    commit: commit.id,
+    shortId: commit.id.slice(0, 12),
+    tree: commit.tree,
+    objectFormat: commit.objectFormat,
+    title: commit.title,
+    message: commit.message,
+    author: { name: commit.author.name, email: commit.author.email, date: commit.author.date },
+    committer: { name: commit.committer.name, email: commit.committer.email, date: commit.committer.date },
+    parents: commit.parents,
+    commitSignature: commit.gpgsig ? 'present' : 'none',
+    reachable: remoteBranches.length > 0,
+    branches: remoteBranches,
+    signatures: signatureViews(verdict),
+    policy: policyState(verdict),
+    statementPreview: viewer
+      ? serializeStatement({
+          repository: policy.repository,
+          commit: commit.id,
+          tree: commit.tree,
+          verdict: 'approve',
+          signer: viewer.email,
+          time: formatTime(new Date()),
+        })
+      : null,
+    namespace: policy.namespace,
+    viewerHasSigned: mine.length > 0,
+    viewerKeyTrusted: viewer && creds.length > 0 ? creds.some((c) => keyTrusted(trusted, viewer.email, c.sshKey)) : null,
+    pendingPublish: app.publisher.pending(repo.config.name),
+    diff: toDiffView(diff),
+  };
+}
