@@ -253,7 +253,7 @@ type PushOutcome = { status: 'ok' } | { status: 'rejected'; message: string } | 
 
 async function pushOnce(repoDir: string, remote: string, notesRef: string): Promise<PushOutcome> {
   const spec = `${notesRef}:${notesRef}`;
-  const r = await runGit(['push', '--porcelain', '--no-verify', '--quiet', remote, spec], { cwd: repoDir, allowFailure: true });
+  const r = await runGit(['push', '--porcelain', '--no-verify', remote, spec], { cwd: repoDir, allowFailure: true });
   // Porcelain: "<flag>\t<from>:<to>\t<summary>" per ref; absent when the transport failed.
   const status = r.stdout
     .split('\n')
