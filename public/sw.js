@@ -23,7 +23,8 @@ let lastShellRefresh = 0;
 /** Fetches the offline page and the scripts and styles it names, and caches them together. */
 async function refreshShell() {
   lastShellRefresh = Date.now();
-  const res = await fetch(OFFLINE_URL, { cache: 'no-store', credentials: 'same-origin' });
+  // Without cookies: the shell is the same for everyone and holds no one's data.
+  const res = await fetch(OFFLINE_URL, { cache: 'no-store', credentials: 'omit' });
   if (!res.ok) return;
   const html = await res.clone().text();
   const urls = new Set();
@@ -60,13 +61,6 @@ self.addEventListener('activate', (event) => {
       await self.clients.claim();
     })(),
   );
-});
-
-// The page asks for this after sign-out (the shell was rendered for the signed-in user).
-self.addEventListener('message', (event) => {
-  if (event.data && event.data.type === 'refresh-shell') {
-    event.waitUntil(refreshShell().catch(() => undefined));
-  }
 });
 
 async function navigate(event) {

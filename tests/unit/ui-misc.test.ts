@@ -47,7 +47,7 @@ describe('API client', () => {
       calls.push({ url, init });
       return new Response(JSON.stringify({ error: 'Invite already used.' }), { status: 410 });
     });
-    const err = await apiPost('/api/auth/register/options', { inviteToken: 't' }).catch((e) => e);
+    const err = (await apiPost('/api/auth/register/options', { inviteToken: 't' }).catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(410);
     expect(err.message).toBe('Invite already used.');
@@ -67,7 +67,7 @@ describe('API client', () => {
     vi.stubGlobal('fetch', async () => {
       throw new TypeError('Failed to fetch');
     });
-    const err = await apiPost('/x').catch((e) => e);
+    const err = (await apiPost('/x').catch((e: unknown) => e)) as ApiError;
     expect(err.status).toBe(0);
     expect(err.message).toMatch(/No connection/);
   });

@@ -1,0 +1,44 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { AddDevice } from '@/components/AddDevice';
+import { DeviceList } from '@/components/DeviceList';
+import { currentUser, devicesFor } from '../_lib/data';
+
+export const metadata: Metadata = { title: 'Devices' };
+
+export default async function DevicesPage() {
+  const user = await currentUser();
+  if (!user) {
+    return (
+      <div className="space-y-4 py-6">
+        <h1 className="text-2xl font-bold">Devices</h1>
+        <p>Sign in to see and manage your passkeys.</p>
+        <Link href="/?next=%2Fdevices" className="btn-primary">
+          Sign in
+        </Link>
+      </div>
+    );
+  }
+  const devices = await devicesFor(user);
+  return (
+    <div className="space-y-6">
+      <div className="space-y-1">
+        <h1 className="text-2xl font-bold">Devices</h1>
+        <p className="text-sm text-muted">
+          Passkeys that can approve as <strong className="break-all text-fg">{user.email}</strong>. Each has its own line
+          for a repository&apos;s allowed_signers.
+        </p>
+      </div>
+      <DeviceList devices={devices} />
+      <section aria-labelledby="add-heading" className="card space-y-3">
+        <h2 id="add-heading" className="text-lg font-semibold">
+          Add another device
+        </h2>
+        <p className="text-sm text-muted">
+          Create a passkey on this browser or phone, or on a security key. Its key gets its own allowed_signers line.
+        </p>
+        <AddDevice />
+      </section>
+    </div>
+  );
+}

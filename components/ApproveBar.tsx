@@ -1,0 +1,195 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useEffect, useRef, useState } from 'react';
+import { startAuthentication } from '@simplewebauthn/browser';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
+import type { ApproveResultView, ReviewView } from '@/lib/app/types';
+import { apiGet, apiPost } from '@/lib/ui/api';
+import { passkeyErrorMessage } from '@/lib/ui/webauthn-errors';
+
+interface ApproveOptions {
+  approvalId: string;
+  statement: string;
+  namespace: string;
+  options: PublicKeyCredentialRequestOptionsJSON;
+}
+
+type Step = { text: string; state: 'done' | 'active' | 'pending' };
+
+/** Backoff for checking whether a saved approval has been pushed: 3 s doubling to 60 s, for 10 minutes. */
+const POLL_START_MS = 3000;
+const POLL_MAX_MS = 60000;
+const POLL_FOR_MS = 10 * 60 * 1000;
+
+/**
+ * The thumb-reachable bottom bar: Approve, then each step of the approval in a status
+ * region ("Signed", "Saved", "Published" or "Saved, will be published").
+ */
+export function ApproveBar({
+  repo,
+  commit,
+  signedIn,
+  viewerHasSigned,
+  viewerKeyTrusted,
+  pendingPublish,
+  signInHref,
+}: {
+  repo: string;
+  commit: string;
+  signedIn: boolean;
+  viewerHasSigned: boolean;
+  viewerKeyTrusted: boolean | null;
+  pendingPublish: boolean;
+  signInHref: string;
+}) {
+  const router = useRouter();
+  const base = `/api/repos/${encodeURIComponent(repo)}/commits/${encodeURIComponent(commit)}`;
+  const [busy, setBusy] = useState(false);
+  const [steps, setSteps] = useState<Step[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const [waitingToPublish, setWaitingToPublish] = useState(false);
+  const pollTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  useEffect(() => () => {
+    if (pollTimer.current) clearTimeout(pollTimer.current);
+  }, []);
+
+  // A saved approval is pushed by the server on its own; check back with backoff and
+  // turn the last step into "Published" when it lands.
+  useEffect(() => {
+    if (!waitingToPublish) return;
+    const started = Date.now();
+    let delay = POLL_START_MS;
+    let cancelled = false;
+    const tick = async () => {
+      if (cancelled) return;
+      try {
+        const r = await apiGet<ReviewView>(base);
+        if (!r.pendingPublish) {
+          setSteps((s) => s.map((x) => (x.text === 'Saved, will be published' ? { text: 'Published', state: 'done' } : x)));
+          setWaitingToPublish(false);
+          router.refresh();
+          return;
+        }
+      } catch {
+        // offline or server busy: keep trying
+      }
+      if (Date.now() - started > POLL_FOR_MS) return;
+      delay = Math.min(delay * 2, POLL_MAX_MS);
+      pollTimer.current = setTimeout(tick, delay);
+    };
+    pollTimer.current = setTimeout(tick, delay);
+    return () => {
+      cancelled = true;
+      if (pollTimer.current) clearTimeout(pollTimer.current);
+    };
+  }, [waitingToPublish, base, router]);
+
+  async function approve() {
+    setError(null);
+    setNote(null);
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      setError('You are offline. Approving needs a network connection: the server must issue a fresh challenge.');
+      return;
+    }
+    setBusy(true);
+    setSteps([{ text: 'Waiting for your passkey…', state: 'active' }]);
+    try {
+      const opts = await apiPost<ApproveOptions>(`${base}/approve/options`, { verdict: 'approve' });
+      let response;
+      try {
+        response = await startAuthentication({ optionsJSON: opts.options });
+      } catch (e) {
+        throw new Error(passkeyErrorMessage(e, 'authenticate'));
+      }
+      setSteps([
+        { text: 'Signed', state: 'done' },
+        { text: 'Saving…', state: 'active' },
+      ]);
+      const result = await apiPost<ApproveResultView>(`${base}/approve/verify`, { approvalId: opts.approvalId, response });
+      const last: Step =
+        result.status === 'published'
+          ? { text: 'Published', state: 'done' }
+          : result.status === 'saved'
+            ? { text: 'Saved, will be published', state: 'active' }
+            : { text: 'Already recorded — your earlier approval stands', state: 'done' };
+      setSteps([
+        { text: 'Signed', state: 'done' },
+        { text: 'Saved', state: 'done' },
+        last,
+      ]);
+      if (result.status === 'saved') setWaitingToPublish(true);
+      const notes: string[] = [];
+      if (!result.counted) notes.push("Your key is not in this repository's allowed_signers, so this approval does not count towards the policy.");
+      if (result.warning) notes.push(result.warning);
+      setNote(notes.length ? notes.join(' ') : null);
+      router.refresh();
+    } catch (e) {
+      setSteps([]);
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="fixed inset-x-0 bottom-0 z-20 border-t border-line bg-bg/95 backdrop-blur supports-[backdrop-filter]:bg-bg/85">
+      <div className="mx-auto max-w-3xl space-y-2 px-4 pt-3 pb-[max(0.75rem,env(safe-area-inset-bottom))]">
+        <div role="status" aria-live="polite" className="space-y-1 text-sm">
+          {steps.length > 0 && (
+            <ol className="flex flex-wrap gap-x-4 gap-y-1">
+              {steps.map((s) => (
+                <li key={s.text} className="flex items-center gap-1.5">
+                  <span
+                    aria-hidden="true"
+                    className={`inline-flex size-5 items-center justify-center rounded-full text-xs font-bold ${
+                      s.state === 'done' ? 'bg-ok-soft text-ok' : 'bg-accent-soft text-accent'
+                    }`}
+                  >
+                    {s.state === 'done' ? '✓' : '…'}
+                  </span>
+                  <span className={s.state === 'done' ? 'font-medium' : ''}>{s.text}</span>
+                </li>
+              ))}
+            </ol>
+          )}
+          {note && <p className="text-warn">{note}</p>}
+          {!busy && steps.length === 0 && viewerHasSigned && <p className="text-ok">You have approved this commit.</p>}
+          {!busy && steps.length === 0 && pendingPublish && viewerHasSigned && (
+            <p className="text-muted">Saved, will be published — the server retries by itself.</p>
+          )}
+        </div>
+        {error && (
+          <p role="alert" className="text-sm text-bad">
+            {error}
+          </p>
+        )}
+        {signedIn ? (
+          <>
+            <button
+              type="button"
+              onClick={approve}
+              disabled={busy}
+              aria-describedby={viewerKeyTrusted === false ? 'approve-untrusted' : undefined}
+              className={`${viewerHasSigned ? 'btn-secondary' : 'btn-primary'} min-h-12 w-full text-lg`}
+            >
+              {busy ? 'Approving…' : 'Approve'}
+            </button>
+            {viewerKeyTrusted === false && (
+              <p id="approve-untrusted" className="text-center text-xs text-muted">
+                Your approval will be recorded but will not count.
+              </p>
+            )}
+          </>
+        ) : (
+          <Link href={signInHref} className="btn-primary min-h-12 w-full text-lg">
+            Sign in to approve
+          </Link>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+import Link from 'next/link';
+import type { InboxItemView } from '@/lib/app/types';
+import { reviewPath } from '@/lib/ui/commit-id';
+import { relativeTime } from '@/lib/ui/format';
+import { Fingerprint } from './Fingerprint';
+
+/** Review requests, newest first, each with its count against the threshold. Server or client. */
+export function InboxList({ items, now }: { items: InboxItemView[]; now?: Date }) {
+  const sorted = [...items].sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0));
+  if (sorted.length === 0) {
+    return (
+      <p className="card text-sm text-muted">Nothing waits for your signature. Requests for your review appear here.</p>
+    );
+  }
+  return (
+    <ul className="space-y-2">
+      {sorted.map((it) => (
+        <li key={it.id}>
+          <Link
+            href={reviewPath(it.repo, it.commit)}
+            className="card block space-y-1.5 active:bg-surface hover:border-accent/60"
+          >
+            <span className="flex items-start justify-between gap-3">
+              <span className="min-w-0 font-semibold break-words">{it.title || '(no commit title)'}</span>
+              <span
+                className={`shrink-0 rounded-full px-2 py-0.5 text-xs font-semibold ${
+                  it.met ? 'bg-ok-soft text-ok' : 'bg-warn-soft text-warn'
+                }`}
+                aria-label={`${it.count} of ${it.threshold} approvals${it.met ? ', policy met' : ''}`}
+              >
+                {it.count}/{it.threshold}
+              </span>
+            </span>
+            <span className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-muted">
+              <span className="font-medium text-fg">{it.repo}</span>
+              <span className="font-mono">{it.shortId}</span>
+              <Fingerprint id={it.commit} size="sm" />
+            </span>
+            <span className="flex flex-wrap gap-x-2 text-xs text-muted">
+              <span>
+                requested by {it.requestedBy}, <time dateTime={it.requestedAt}>{relativeTime(it.requestedAt, now)}</time>
+              </span>
+              {it.viewerHasSigned && <span className="font-medium text-ok">✓ you approved</span>}
+            </span>
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
+}

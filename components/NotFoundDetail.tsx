@@ -1,0 +1,26 @@
+'use client';
+
+import { useParams } from 'next/navigation';
+import { decodeSegment, isFullObjectId } from '@/lib/ui/commit-id';
+
+/** Says which repository and commit were asked for, and why a malformed id cannot match. */
+export function NotFoundDetail() {
+  const params = useParams<{ repo?: string; commit?: string }>();
+  if (!params?.repo || !params.commit) return null;
+  const repo = decodeSegment(params.repo);
+  const commit = decodeSegment(params.commit);
+  return (
+    <div className="card space-y-2 text-sm">
+      <p>
+        Repository <strong className="break-all">{repo}</strong> has no commit
+      </p>
+      <p className="font-mono break-all">{commit}</p>
+      {!isFullObjectId(commit) && (
+        <p className="text-muted">
+          A commit id here is the full id: 40 lowercase hex characters (64 for SHA-256 repositories).
+        </p>
+      )}
+      <p className="text-muted">Or the repository name is not one this server knows.</p>
+    </div>
+  );
+}

@@ -1,0 +1,242 @@
+import Link from 'next/link';
+import type { PersonView, ReviewView, SignatureLineView } from '@/lib/app/types';
+import { reviewPath, shortId } from '@/lib/ui/commit-id';
+import { formatDateTime, policySummary, relativeTime } from '@/lib/ui/format';
+import { Alert } from './Alert';
+import { CommitId } from './CommitId';
+import { DiffViewer } from './DiffViewer';
+
+/**
+ * Everything the review screen shows about a commit, from a ReviewView alone. No hooks and
+ * no server-only imports: the server renders it for /r/…, and the offline page renders it
+ * in the browser from the copy saved in IndexedDB.
+ */
+export function ReviewBody({ review, offline = false }: { review: ReviewView; offline?: boolean }) {
+  const bodyText = messageBody(review.message, review.title);
+  return (
+    <article className="space-y-5" aria-labelledby="commit-title">
+      <header className="space-y-1">
+        <p className="text-sm text-muted">
+          Review request · <span className="font-medium text-fg">{review.repo}</span>
+        </p>
+        <h1 id="commit-title" className="text-2xl leading-tight font-bold break-words">
+          {review.title || '(no commit title)'}
+        </h1>
+      </header>
+
+      <CommitId id={review.commit} objectFormat={review.objectFormat} />
+
+      <Warnings review={review} offline={offline} />
+
+      <PolicyCard review={review} />
+
+      {bodyText && (
+        <section aria-labelledby="message-heading">
+          <h2 id="message-heading" className="sr-only">
+            Commit message
+          </h2>
+          <pre className="card overflow-x-auto font-mono text-sm leading-relaxed whitespace-pre-wrap break-words">{bodyText}</pre>
+        </section>
+      )}
+
+      <CommitFacts review={review} />
+
+      <StatementPreview review={review} />
+
+      <DiffViewer diff={review.diff} />
+    </article>
+  );
+}
+
+/** The message without its first line (which is the title shown as the heading). */
+function messageBody(message: string, title: string): string {
+  const lines = message.replace(/\r\n/g, '\n').split('\n');
+  if (lines[0].trim() === title.trim()) lines.shift();
+  return lines.join('\n').trim();
+}
+
+function Warnings({ review, offline }: { review: ReviewView; offline: boolean }) {
+  return (
+    <div className="space-y-2 empty:hidden">
+      {!review.reachable && (
+        <Alert tone="warn" title="Not on any branch">
+          This commit is not reachable from any branch of the repository. It may be unmerged, rebased away or
+          force-pushed over. Approve only if you know why.
+        </Alert>
+      )}
+      {review.viewerKeyTrusted === false && !offline && (
+        <Alert tone="warn" title="Your key is not trusted in this repository">
+          Your passkey is not in this repository&apos;s <code className="font-mono">.countersign/allowed_signers</code>:
+          your approval will be recorded but will not count. See{' '}
+          <Link href="/devices" className="underline">
+            Devices
+          </Link>{' '}
+          for the line to add.
+        </Alert>
+      )}
+      {review.pendingPublish && (
+        <Alert tone="info" title="Waiting to publish">
+          Some approvals are saved on the server but not yet pushed to the repository. They are retried
+          automatically.
+        </Alert>
+      )}
+    </div>
+  );
+}
+
+function PolicyCard({ review }: { review: ReviewView }) {
+  const p = review.policy;
+  const pct = p.threshold > 0 ? Math.min(1, p.count / p.threshold) : 1;
+  return (
+    <section aria-labelledby="policy-heading" className="card space-y-3">
+      <div className="flex items-center justify-between gap-3">
+        <h2 id="policy-heading" className="text-base font-semibold">
+          Approvals
+        </h2>
+        <span
+          className={`rounded-full px-2.5 py-1 text-sm font-semibold ${p.met ? 'bg-ok-soft text-ok' : 'bg-warn-soft text-warn'}`}
+        >
+          {p.met ? 'Policy met' : 'Not yet met'}
+        </span>
+      </div>
+      <div>
+        <p className="text-sm">{policySummary(p.count, p.threshold, p.met)}</p>
+        <svg aria-hidden="true" className="mt-2 block h-2 w-full" viewBox="0 0 100 2" preserveAspectRatio="none">
+          <rect x="0" y="0" width="100" height="2" rx="1" className="fill-line" />
+          <rect x="0" y="0" width={100 * pct} height="2" rx="1" className={p.met ? 'fill-ok' : 'fill-warn'} />
+        </svg>
+        {p.excludedAuthor && (
+          <p className="mt-2 text-xs text-muted">The author ({p.excludedAuthor}) cannot approve their own commit.</p>
+        )}
+      </div>
+      {review.signatures.length === 0 ? (
+        <p className="text-sm text-muted">No one has signed this commit yet.</p>
+      ) : (
+        <ul className="divide-y divide-line">
+          {review.signatures.map((s, i) => (
+            <SignatureRow key={i} s={s} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function SignatureRow({ s }: { s: SignatureLineView }) {
+  const state = !s.ok ? 'invalid' : s.counted ? 'counted' : 'not counted';
+  return (
+    <li className="flex items-start gap-3 py-2.5">
+      <span
+        aria-hidden="true"
+        className={`mt-0.5 inline-flex size-6 shrink-0 items-center justify-center rounded-full text-sm font-bold ${
+          !s.ok ? 'bg-bad-soft text-bad' : s.counted ? 'bg-ok-soft text-ok' : 'bg-warn-soft text-warn'
+        }`}
+      >
+        {!s.ok ? '✕' : s.counted ? '✓' : '!'}
+      </span>
+      <div className="min-w-0 flex-1">
+        <p className="text-sm font-medium break-all">{s.signer}</p>
+        <p className="text-xs text-muted">
+          {s.verdict} · <time dateTime={s.time}>{formatDateTime(s.time)}</time> · <span>{state}</span>
+        </p>
+        {s.reason && <p className="mt-0.5 text-xs text-muted">{s.reason}</p>}
+        {s.fingerprint && <p className="mt-0.5 font-mono text-xs break-all text-muted">{s.fingerprint}</p>}
+      </div>
+    </li>
+  );
+}
+
+function Person({ label, p }: { label: string; p: PersonView }) {
+  return (
+    <div className="py-2.5">
+      <dt className="text-xs font-medium text-muted">{label}</dt>
+      <dd className="text-sm">
+        <span className="font-medium">{p.name}</span> <span className="break-all text-muted">&lt;{p.email}&gt;</span>
+        <br />
+        <time dateTime={p.date} className="text-xs text-muted">
+          {formatDateTime(p.date)} ({relativeTime(p.date)})
+        </time>
+      </dd>
+    </div>
+  );
+}
+
+function CommitFacts({ review }: { review: ReviewView }) {
+  const sameCommitter =
+    review.author.email === review.committer.email &&
+    review.author.name === review.committer.name &&
+    review.author.date === review.committer.date;
+  return (
+    <section aria-labelledby="facts-heading" className="card">
+      <h2 id="facts-heading" className="text-base font-semibold">
+        Details
+      </h2>
+      <dl className="mt-1 divide-y divide-line">
+        <Person label={sameCommitter ? 'Author and committer' : 'Author'} p={review.author} />
+        {!sameCommitter && <Person label="Committer" p={review.committer} />}
+        <div className="py-2.5">
+          <dt className="text-xs font-medium text-muted">{review.parents.length === 1 ? 'Parent' : 'Parents'}</dt>
+          <dd className="flex flex-wrap gap-2 pt-1 text-sm">
+            {review.parents.length === 0 && <span>none (first commit)</span>}
+            {review.parents.map((p) => (
+              <Link
+                key={p}
+                href={reviewPath(review.repo, p)}
+                className="inline-flex min-h-11 items-center rounded-lg border border-line px-3 font-mono text-sm underline-offset-2 hover:underline"
+              >
+                {shortId(p)}
+              </Link>
+            ))}
+            {review.parents.length > 1 && <span className="self-center text-xs text-muted">merge commit</span>}
+          </dd>
+        </div>
+        <div className="py-2.5">
+          <dt className="text-xs font-medium text-muted">Commit signature (gpgsig)</dt>
+          <dd className="text-sm">
+            {review.commitSignature === 'present'
+              ? 'Present — the author signed the commit itself (not checked here; Countersign records approvals separately).'
+              : 'None — the commit itself is not signed by its author.'}
+          </dd>
+        </div>
+        <div className="py-2.5">
+          <dt className="text-xs font-medium text-muted">Branches</dt>
+          <dd className="text-sm break-all">
+            {review.branches.length > 0 ? review.branches.join(', ') : <span className="text-muted">none</span>}
+          </dd>
+        </div>
+        <div className="py-2.5">
+          <dt className="text-xs font-medium text-muted">Tree</dt>
+          <dd className="font-mono text-xs break-all">{review.tree}</dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
+
+function StatementPreview({ review }: { review: ReviewView }) {
+  return (
+    <details className="card">
+      <summary className="-m-4 flex min-h-11 items-center gap-2 p-4 font-semibold">
+        <span className="chevron" aria-hidden="true">
+          ▸
+        </span>
+        What you sign
+      </summary>
+      <div className="mt-3 space-y-2 text-sm">
+        {review.statementPreview ? (
+          <>
+            <p>
+              Approving signs exactly these bytes with your passkey (the time is set when you approve), under the
+              namespace <code className="font-mono break-all">{review.namespace}</code>:
+            </p>
+            <pre className="overflow-x-auto rounded-lg bg-surface p-3 font-mono text-xs leading-relaxed">
+              {review.statementPreview}
+            </pre>
+          </>
+        ) : (
+          <p className="text-muted">Sign in to see the statement your passkey would sign for this commit.</p>
+        )}
+      </div>
+    </details>
+  );
+}
