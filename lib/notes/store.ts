@@ -44,6 +44,9 @@ export interface FetchResult {
 }
 
 const WRITE_ATTEMPTS = 12;
+
+/** Times a local write or merge lost the compare-and-swap to another writer and was redone (diagnostics). */
+export const notesWriteStats = { casRetries: 0 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const writeKey = (repoDir: string, ref: string) => `notes-write:${repoKey(repoDir)}:${ref}`;
 const publishKey = (repoDir: string) => `notes-publish:${repoKey(repoDir)}`;
@@ -151,6 +154,7 @@ export async function writeValidatedEntries(repoDir: string, notesRef: string, e
         throw new CountersignError('git-failed', `could not write ${notesRef} in ${repoDir}: ${outcome.stderr.split('\n').slice(0, 4).join('; ')}`);
       }
       // Another process moved the ref between our read and our write: read again, re-union.
+      notesWriteStats.casRetries++;
       await sleep(Math.random() * 5 * attempt);
     }
     throw new CountersignError('git-failed', `gave up writing ${notesRef} in ${repoDir} after ${WRITE_ATTEMPTS} attempts: other writers kept moving it`);
@@ -202,6 +206,7 @@ export async function mergeNotesRef(repoDir: string, notesRef: string, otherRef:
       if (!other || local === other) return { updated: false };
       if (!local) {
         if (await updateRef(repoDir, notesRef, other, null)) return { updated: true };
+        notesWriteStats.casRetries++;
         continue;
       }
       const temp = `${notesRef}-merge/${process.pid}-${++tempCounter}-${randomBytes(4).toString('hex')}`;
@@ -215,6 +220,7 @@ export async function mergeNotesRef(repoDir: string, notesRef: string, otherRef:
       }
       if (!result || result === local) return { updated: false };
       if (await updateRef(repoDir, notesRef, result, local)) return { updated: true };
+      notesWriteStats.casRetries++;
       await sleep(Math.random() * 5 * attempt);
     }
     throw new CountersignError('git-failed', `gave up merging ${otherRef} into ${notesRef} in ${repoDir}: other writers kept moving it`);
