@@ -69,16 +69,23 @@ function strdelimw(s: string, pos: number): { token: string; next: number | null
   return { token: s.slice(pos, i), next };
 }
 
-const KEY_TYPE_NAMES = new Set([
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'sk-ecdsa-sha2-nistp256@openssh.com',
+/**
+ * Key type names sshkey_read accepts, mapped to the key type the blob must have. OpenSSH
+ * also takes the signature-only names (webauthn-sk-…, rsa-sha2-…) for their key types.
+ */
+const KEY_TYPE_NAMES = new Map<string, string>([
+  ['ssh-ed25519', 'ssh-ed25519'],
+  ['ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp256'],
+  ['sk-ecdsa-sha2-nistp256@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com'],
+  ['webauthn-sk-ecdsa-sha2-nistp256@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com'],
   // Known to OpenSSH; parsePublicKeyBlob refuses them with a reason.
-  'ssh-rsa',
-  'ssh-dss',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'sk-ssh-ed25519@openssh.com',
+  ['ssh-rsa', 'ssh-rsa'],
+  ['rsa-sha2-256', 'ssh-rsa'],
+  ['rsa-sha2-512', 'ssh-rsa'],
+  ['ssh-dss', 'ssh-dss'],
+  ['ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp384'],
+  ['ecdsa-sha2-nistp521', 'ecdsa-sha2-nistp521'],
+  ['sk-ssh-ed25519@openssh.com', 'sk-ssh-ed25519@openssh.com'],
 ]);
 
 function isB64Space(c: string): boolean {
@@ -94,6 +101,7 @@ function readKey(s: string, pos: number): KeyRead {
   if (space < 0) return { error: 'invalid key' };
   const typeName = rest.slice(0, space);
   if (!KEY_TYPE_NAMES.has(typeName) && !typeName.endsWith('-cert-v01@openssh.com')) return { error: 'invalid key' };
+  const blobType = KEY_TYPE_NAMES.get(typeName) ?? typeName;
   let i = space;
   while (i < rest.length && (rest[i] === ' ' || rest[i] === '\t')) i++;
   if (i === rest.length) return { error: 'invalid key' };
@@ -112,7 +120,7 @@ function readKey(s: string, pos: number): KeyRead {
     if (e instanceof CountersignError) return { error: `invalid key (${e.message})` };
     throw e;
   }
-  if (key.type !== typeName) return { error: `invalid key (the line says ${typeName} but the key is ${key.type})` };
+  if (key.type !== blobType) return { error: `invalid key (the line says ${typeName} but the key is ${key.type})` };
   return { key, end: pos + j };
 }
 
