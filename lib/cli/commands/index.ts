@@ -1,0 +1,17 @@
+import { exportCommand } from './export';
+import { signCommand } from './sign';
+import type { Command } from './types';
+import { verifyCommand } from './verify';
+import { verifySigCommand } from './verify-sig';
+
+export type { Command } from './types';
+
+/**
+ * Every `countersign <name>` subcommand, in the order --help lists them. A new command is a
+ * module in this directory exporting a Command, added here (invite/request come from the web app side).
+ */
+export const commands: Command[] = [signCommand, verifyCommand, verifySigCommand, exportCommand];
+
+export function findCommand(name: string): Command | undefined {
+  return commands.find((c) => c.name === name);
+}

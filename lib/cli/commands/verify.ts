@@ -1,0 +1,103 @@
+import { resolve } from 'node:path';
+import { evaluateCommit } from '../../gate/evaluate';
+import { resolveCommit } from '../../git/commit';
+import { fetchNotes } from '../../notes/store';
+import { loadTrustedPolicy } from '../../policy/trusted';
+import { flag, parseCommandArgs, positiveInt, str } from '../args';
+import { EXIT_FAILED, EXIT_OK, oneLine } from '../exit';
+import { formatVerifyTable, type VerifiedCommit } from '../format';
+import type { CliIO } from '../io';
+import type { Command } from './types';
+
+const HELP = `usage: countersign verify [options] COMMIT...
+
+Checks each COMMIT against the policy: counts distinct trusted signers whose signature in the
+notes verifies, and exits 0 only if every commit meets the threshold. The policy and the
+trusted keys are read from the remote's default branch (or --policy-ref), never from the commit
+under review.
+
+  --repo DIR         the git clone (default: the current directory)
+  --remote NAME      remote to fetch the notes from; its default branch holds the policy (default: origin)
+  --policy-ref REF   read .countersign/ from REF instead (e.g. refs/remotes/origin/main)
+  --threshold N      require N distinct signers instead of the policy's threshold
+  --json             print JSON instead of a table
+  --no-fetch         use the local notes only
+  -h, --help         this help
+
+COMMIT is a full commit id, or any revision (HEAD, a branch).
+Exit status: 0 every commit meets the policy, 1 at least one does not, 2 bad input.
+`;
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'check commits against the policy (threshold of trusted signatures); exit 0 only if all pass',
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const args = parseCommandArgs(
+      'verify',
+      argv,
+      {
+        repo: { type: 'string' },
+        remote: { type: 'string' },
+        'policy-ref': { type: 'string' },
+        threshold: { type: 'string' },
+        json: { type: 'boolean' },
+        'no-fetch': { type: 'boolean' },
+      },
+      { min: 1, max: Infinity },
+    );
+    if (args.help) {
+      io.stdout.write(HELP);
+      return EXIT_OK;
+    }
+    const repo = resolve(io.cwd, str(args, 'repo') ?? '.');
+    const remote = str(args, 'remote') ?? 'origin';
+    const thresholdOverride = positiveInt('verify', str(args, 'threshold'), '--threshold');
+
+    const trusted = await loadTrustedPolicy(repo, str(args, 'policy-ref'), { remote });
+    // Every commit is resolved before anything is fetched or printed: a typo fails the whole run cleanly.
+    const commits = [];
+    for (const rev of args.positionals) commits.push(await resolveCommit(repo, rev, { allowRevisions: true }));
+
+    if (!flag(args, 'no-fetch')) {
+      try {
+        await fetchNotes(repo, remote, trusted.policy.notesRef);
+      } catch (e) {
+        // Missing notes can only lower the count, never raise it: go on with what is local, but say so.
+        io.stderr.write(`countersign: warning: could not fetch ${trusted.policy.notesRef} from ${remote} (${oneLine((e as Error).message)}); using local notes only\n`);
+      }
+    }
+
+    const now = new Date();
+    const results: VerifiedCommit[] = [];
+    for (const c of commits) {
+      const v = await evaluateCommit({ repoDir: repo, commit: c.id, trusted, now, thresholdOverride });
+      results.push({ ...v, title: c.title });
+    }
+    const ok = results.every((r) => r.met);
+
+    if (flag(args, 'json')) {
+      const { policy } = trusted;
+      io.stdout.write(
+        JSON.stringify(
+          {
+            ok,
+            policy: {
+              ref: trusted.ref,
+              commit: trusted.commit,
+              repository: policy.repository,
+              threshold: thresholdOverride ?? policy.threshold,
+              namespace: policy.namespace,
+              notesRef: policy.notesRef,
+            },
+            commits: results,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
+    } else {
+      io.stdout.write(formatVerifyTable(trusted, results));
+    }
+    return ok ? EXIT_OK : EXIT_FAILED;
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * What a command may touch of the outside world. main() passes the real process; tests pass
+ * buffers, so a command can be driven in-process as well as through bin/countersign.mjs.
+ */
+export interface Output {
+  write(chunk: string): unknown;
+}
+
+export interface CliIO {
+  stdin: NodeJS.ReadableStream;
+  stdout: Output;
+  stderr: Output;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function processIO(): CliIO {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+/** Reads a stream to its end (the message for verify-sig arrives on stdin). */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  }
+  return Buffer.concat(chunks);
+}

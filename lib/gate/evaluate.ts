@@ -1,0 +1,195 @@
+import type { AllowedSigner } from '../allowed-signers';
+import { resolveCommit } from '../git/commit';
+import { readNoteLines } from '../notes/store';
+import { NOTE_LINE_TAG, parseNoteLine, statementFor, type NoteLine } from '../notes/line';
+import type { Policy } from '../policy/policy';
+import type { TrustedPolicy } from '../policy/trusted';
+import { PRINCIPAL_RE, TIME_RE, VERDICT_RE } from '../statement/fields';
+import { statementBytes } from '../statement/statement';
+import { verifySshSig } from '../sshsig';
+
+/** The verdict that counts toward the threshold. Other verdicts are recorded but never counted. */
+export const APPROVE = 'approve';
+
+/** One note line as the gate sees it (maps 1:1 onto lib/app/types.ts SignatureLineView). */
+export interface LineVerdict {
+  line: string;
+  signer: string;
+  verdict: string;
+  time: string;
+  /** The signature verifies for this commit under the policy (trusted key, namespace, flags, RP ID, origin). */
+  ok: boolean;
+  /** Why it does not verify, or why a good signature does not count. */
+  reason?: string;
+  fingerprint?: string;
+  counted: boolean;
+}
+
+export interface LinesVerdict {
+  threshold: number;
+  count: number;
+  met: boolean;
+  /** Principals counted, in note order. */
+  signers: string[];
+  /** Set when the policy excludes the commit's author: that address does not count. */
+  excludedAuthor?: string;
+  lines: LineVerdict[];
+}
+
+export interface CommitVerdict extends LinesVerdict {
+  commit: string;
+  tree: string;
+  /** The commit author's e-mail address. */
+  author: string;
+}
+
+export interface EvaluateLinesInput {
+  /** Our note lines for the commit (see lib/notes/line.ts noteLines). */
+  lines: string[];
+  repository: string;
+  commit: string;
+  tree: string;
+  /** The commit author's e-mail address. */
+  author: string;
+  policy: Policy;
+  allowedSigners: AllowedSigner[];
+  now: Date;
+  thresholdOverride?: number;
+}
+
+/** Best-effort fields of a line that does not parse, for display only (never trusted). */
+function looseFields(line: string): Pick<LineVerdict, 'signer' | 'verdict' | 'time'> {
+  const parts = line.split(' ');
+  const pick = (i: number, re: RegExp) => (parts[0] === NOTE_LINE_TAG && parts[i] && re.test(parts[i]) ? parts[i] : '?');
+  return { verdict: pick(1, VERDICT_RE), signer: pick(2, PRINCIPAL_RE), time: pick(3, TIME_RE) };
+}
+
+/** The application (WebAuthn RP ID) of a security-key / passkey public key, or null for plain keys. */
+function skApplication(key: unknown): string | null {
+  const k = key as { type?: string; application?: string } | undefined;
+  if (!k || typeof k.type !== 'string' || !k.type.startsWith('sk-')) return null;
+  return typeof k.application === 'string' ? k.application : null;
+}
+
+const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Pure: decides, line by line, which signatures on one commit verify and count.
+ *
+ * A line counts when it parses, its statement (rebuilt from the trusted repository name, this
+ * commit and its tree, and the line's verdict/signer/time) verifies under the line's signer in
+ * the trusted allowed_signers with the policy's namespace, flags, RP IDs and origins, its verdict
+ * is "approve", its signer is not the excluded author, and neither that signer nor that key has
+ * already been counted. Several lines of one signer (two devices, a re-sign) count once; one key
+ * listed under two principals counts once.
+ */
+export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
+  const { policy } = input;
+  const threshold = input.thresholdOverride ?? policy.threshold;
+  const excludedAuthor = policy.excludeAuthor && input.author ? input.author : undefined;
+  const countedSigners: string[] = [];
+  const countedKeys = new Map<string, string>(); // fingerprint -> principal
+  const lines: LineVerdict[] = [];
+
+  for (const raw of input.lines) {
+    let parsed: NoteLine;
+    try {
+      parsed = parseNoteLine(raw);
+    } catch (e) {
+      lines.push({ line: raw, ...looseFields(raw), ok: false, reason: `unreadable line: ${(e as Error).message}`, counted: false });
+      continue;
+    }
+    const base = { line: raw, signer: parsed.signer, verdict: parsed.verdict, time: parsed.time };
+
+    let message: Uint8Array;
+    try {
+      message = statementBytes(statementFor(parsed, { repository: input.repository, commit: input.commit, tree: input.tree }));
+    } catch (e) {
+      lines.push({ ...base, ok: false, reason: `cannot rebuild the statement: ${(e as Error).message}`, counted: false });
+      continue;
+    }
+
+    let result: ReturnType<typeof verifySshSig>;
+    try {
+      result = verifySshSig({
+        signature: parsed.signature,
+        message,
+        namespace: policy.namespace,
+        allowedSigners: input.allowedSigners,
+        identity: parsed.signer,
+        now: input.now,
+        requireUserPresence: policy.requireUserPresence,
+        requireUserVerification: policy.requireUserVerification,
+        origins: policy.origins ?? undefined,
+      });
+    } catch (e) {
+      // The verifier reports failures as results; a throw is still a failed line, never a crash of the gate.
+      lines.push({ ...base, ok: false, reason: (e as Error).message, counted: false });
+      continue;
+    }
+    if (!result.ok) {
+      lines.push({ ...base, ok: false, reason: result.reason, ...(result.fingerprint ? { fingerprint: result.fingerprint } : {}), counted: false });
+      continue;
+    }
+    const fingerprint = result.fingerprint;
+    const application = skApplication(result.key);
+    if (policy.rpIds && application !== null && !policy.rpIds.includes(application)) {
+      lines.push({
+        ...base,
+        ok: false,
+        fingerprint,
+        reason: `passkey RP ID ${JSON.stringify(application)} is not one the policy allows (${policy.rpIds.join(', ')})`,
+        counted: false,
+      });
+      continue;
+    }
+
+    const good = { ...base, ok: true, fingerprint };
+    if (parsed.verdict !== APPROVE) {
+      lines.push({ ...good, reason: `verdict "${parsed.verdict}" does not count toward approval`, counted: false });
+    } else if (excludedAuthor && sameAddress(parsed.signer, excludedAuthor)) {
+      lines.push({ ...good, reason: "the commit's author does not count (policy excludeAuthor)", counted: false });
+    } else if (countedSigners.some((s) => s === parsed.signer)) {
+      lines.push({ ...good, reason: `${parsed.signer} is already counted`, counted: false });
+    } else if (countedKeys.has(fingerprint)) {
+      lines.push({ ...good, reason: `key ${fingerprint} is already counted for ${countedKeys.get(fingerprint)}`, counted: false });
+    } else {
+      countedSigners.push(parsed.signer);
+      countedKeys.set(fingerprint, parsed.signer);
+      lines.push({ ...good, counted: true });
+    }
+  }
+
+  const count = countedSigners.length;
+  return { threshold, count, met: count >= threshold, signers: countedSigners, ...(excludedAuthor ? { excludedAuthor } : {}), lines };
+}
+
+export interface EvaluateCommitInput {
+  repoDir: string;
+  /** Full commit id. */
+  commit: string;
+  trusted: Pick<TrustedPolicy, 'policy' | 'allowedSigners'>;
+  /** Default: the policy's notesRef. */
+  notesRef?: string;
+  now?: Date;
+  thresholdOverride?: number;
+}
+
+/** Reads the commit and its note lines (local notes: fetch first) and evaluates them against the trusted policy. */
+export async function evaluateCommit(input: EvaluateCommitInput): Promise<CommitVerdict> {
+  const { policy, allowedSigners } = input.trusted;
+  const commit = await resolveCommit(input.repoDir, input.commit);
+  const lines = await readNoteLines(input.repoDir, input.notesRef ?? policy.notesRef, commit.id);
+  const verdict = evaluateLines({
+    lines,
+    repository: policy.repository,
+    commit: commit.id,
+    tree: commit.tree,
+    author: commit.author.email,
+    policy,
+    allowedSigners,
+    now: input.now ?? new Date(),
+    thresholdOverride: input.thresholdOverride,
+  });
+  return { commit: commit.id, tree: commit.tree, author: commit.author.email, ...verdict };
+}
