@@ -53,6 +53,7 @@ export async function openApp(config: Config, opts: OpenAppOptions = {}): Promis
   let control: { close(): Promise<void> } | null = null;
   let publisher: Publisher | null = null;
   let housekeeping: NodeJS.Timeout | null = null;
+  let closed = false;
   try {
     for (const r of config.repositories) repos.set(r.name, await openRepo(config.dataDir, r));
     publisher = new Publisher(repos, { retryMs: opts.retryMs, log });
@@ -67,6 +68,8 @@ export async function openApp(config: Config, opts: OpenAppOptions = {}): Promis
         return r;
       },
       async close() {
+        if (closed) return;
+        closed = true;
         if (housekeeping) clearInterval(housekeeping);
         await control?.close();
         await publisher?.stop();

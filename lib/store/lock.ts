@@ -50,18 +50,21 @@ export function readLock(dataDir: string): LockInfo | null {
   }
 }
 
-/** The live holder of the lock, if another process holds it. */
+/** The live holder of the lock (another process, or this one), or null when nobody holds it. */
 export function lockHolder(dataDir: string): LockInfo | null {
   const info = readLock(dataDir);
-  if (!info || info.pid === process.pid || !isAlive(info.pid)) return null;
-  return info;
+  if (!info) return null;
+  if (info.pid === process.pid) return held.has(lockPath(dataDir)) ? info : null;
+  return isAlive(info.pid) ? info : null;
 }
 
 export function acquireDataDirLock(dataDir: string, role: LockInfo['role'], socket?: string): DataDirLock {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = lockPath(dataDir);
-  const existing = held.get(file);
-  if (existing) return existing;
+  if (held.has(file)) {
+    // A second open in one process would corrupt the database just as well as another process.
+    throw new CountersignError('conflict', `the data directory ${dataDir} is already open in this process`);
+  }
   const info: LockInfo = { pid: process.pid, since: new Date().toISOString(), role, ...(socket ? { socket } : {}) };
   const text = JSON.stringify(info) + '\n';
   for (let attempt = 0; attempt < 3; attempt++) {

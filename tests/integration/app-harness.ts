@@ -44,17 +44,18 @@ export async function startHarness(opts: { env?: Record<string, string>; retryMs
   const app = await openApp(config, { log: () => {}, retryMs: opts.retryMs ?? 200 });
   const remote = path.join(config.dataDir, 'demo-remote.git');
   const commits = (await gitIn(remote, 'rev-list', '--reverse', 'main')).trim().split('\n');
-  return {
+  const h: Harness = {
     root,
     config,
     app,
     remote,
     commits,
     async close() {
-      await app.close();
+      await h.app.close();
       await rm(root, { recursive: true, force: true });
     },
   };
+  return h;
 }
 
 export interface Enrolled {

@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApp, runAdminOperation } from '../../lib/app/app';
+import { getInbox } from '../../lib/app/inbox';
+import { usableInvite } from '../../lib/auth/invites';
+import { lockHolder } from '../../lib/store/lock';
+import { enroll, startHarness, type Harness } from './app-harness';
+
+const execFileP = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+/** tsx's loader by absolute URL: the scripts run from a temp dir, outside node_modules' reach. */
+const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Runs a CLI command module in another process, as `npx countersign <cmd>` would. */
+async function cli(module: 'invite' | 'request', args: string[]) {
+  const script = path.join(h.root, `run-${module}.mts`);
+  await writeFile(
+    script,
+    `import { command } from ${JSON.stringify(path.join(ROOT, `lib/cli/commands/${module}.ts`))};\n` +
+      `import { processIO } from ${JSON.stringify(path.join(ROOT, 'lib/cli/io.ts'))};\n` +
+      `try { process.exitCode = await command.run(${JSON.stringify(args)}, processIO()); } catch (e) { console.error('countersign: ' + e.message); process.exitCode = 1; }\n`,
+  );
+  try {
+    const { stdout, stderr } = await execFileP(process.execPath, ['--import', TSX, script], {
+      cwd: h.root,
+      env: { ...process.env, COUNTERSIGN_DATA_DIR: h.config.dataDir, PORT: '3000' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e: any) {
+    return { code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string };
+  }
+}
+
+describe('the CLI and the running server share one embedded database', () => {
+  it('the server holds the data directory and advertises its control socket', () => {
+    const holder = lockHolder(h.config.dataDir);
+    expect(holder).toMatchObject({ pid: process.pid, role: 'server' });
+    expect(holder!.socket).toMatch(/control\.sock$/);
+  });
+
+  it('`countersign invite` in another process goes through the running server', async () => {
+    const r = await cli('invite', ['rita@example.org', '--admin']);
+    expect(r.stderr).toMatch(/one-time invite for rita@example\.org \(admin\)/);
+    expect(r.code).toBe(0);
+    const url = r.stdout.trim();
+    expect(url).toMatch(/^http:\/\/localhost:3000\/invite\/[A-Za-z0-9_-]{43}$/);
+    const invite = await usableInvite(h.app, url.split('/').pop()!);
+    expect(invite).toMatchObject({ email: 'rita@example.org', isAdmin: true });
+  });
+
+  it('`countersign request` in another process puts the commit in the inbox', async () => {
+    const viewer = (await enroll(h.app, 'sam@example.org')).user;
+    const r = await cli('request', ['--repo', 'demo', h.commits[2], '--by', 'release-bot']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`http://localhost:3000/r/demo/${h.commits[2]}`);
+    expect((await getInbox(h.app, viewer))[0]).toMatchObject({ commit: h.commits[2], requestedBy: 'release-bot' });
+    const bad = await cli('request', ['--repo', 'demo', 'b'.repeat(40)]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/not in repository "demo"/);
+  });
+
+  it('another process cannot open the database while the server holds it', async () => {
+    const script = path.join(h.root, 'open.mts');
+    await writeFile(
+      script,
+      `import { openStore } from ${JSON.stringify(path.join(ROOT, 'lib/store/open.ts'))};\n` +
+        `try { await openStore({ dataDir: ${JSON.stringify(h.config.dataDir)}, databaseUrl: null }, 'cli'); console.log('opened'); } catch (e) { console.log(e.code + ': ' + e.message); }\n`,
+    );
+    const { stdout } = await execFileP(process.execPath, ['--import', TSX, script], { cwd: h.root });
+    expect(stdout).toMatch(new RegExp(`^conflict: .*in use by process ${process.pid} \\(server`));
+  });
+
+  it('a second open in the same process is refused too', async () => {
+    await expect(openApp(h.config, { log: () => {} })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('with no server running, the CLI opens the database briefly itself', async () => {
+    await h.app.close();
+    expect(lockHolder(h.config.dataDir)).toBeNull();
+    const r = await cli('invite', ['tom@example.org', '--hours', '2']);
+    expect(r.code).toBe(0);
+    expect(lockHolder(h.config.dataDir)).toBeNull();
+    h.app = await openApp(h.config, { log: () => {} });
+    const invite = await usableInvite(h.app, r.stdout.trim().split('/').pop()!);
+    expect(Date.parse(invite.expiresAt) - Date.now()).toBeLessThanOrEqual(2 * 3600_000);
+    expect(await runAdminOperation(h.config, { op: 'ping' })).toEqual({ pid: process.pid });
+  });
+});
