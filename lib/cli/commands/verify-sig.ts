@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseAllowedSigners } from '../../allowed-signers';
+import { parseAllowedSignersLenient } from '../../allowed-signers';
 import { CountersignError } from '../../errors';
 import { dearmorSshSig, verifySshSig } from '../../sshsig';
 import { flag, list, parseCommandArgs, requireStr } from '../args';
@@ -70,7 +70,8 @@ export const verifySigCommand: Command = {
       if (!ok) throw new CountersignError('bad-input', `verify-sig: --origin ${JSON.stringify(o)} is not an origin such as https://sign.example.org`);
     }
 
-    const allowedSigners = parseAllowedSigners(await readInput(signersPath, 'allowed signers file'), signersPath);
+    // Lenient, as ssh-keygen: a bad line can never authorise anything but does not hide a later good one.
+    const { signers: allowedSigners, problems } = parseAllowedSignersLenient(await readInput(signersPath, 'allowed signers file'), signersPath);
     const signature = dearmorSshSig(await readInput(sigPath, 'signature file'));
     const message = new Uint8Array(await readAll(io.stdin));
 
@@ -85,7 +86,8 @@ export const verifySigCommand: Command = {
       origins: origins.length ? origins : undefined,
     });
     if (!result.ok) {
-      io.stderr.write(`countersign: Could not verify signature: ${oneLine(result.reason)}\n`);
+      const skipped = problems.length ? ` (skipped ${problems.map((p) => p.message).join('; ')})` : '';
+      io.stderr.write(`countersign: Could not verify signature: ${oneLine(result.reason + skipped)}\n`);
       return EXIT_FAILED;
     }
     io.stdout.write(`Good "${namespace}" signature for ${identity} with ${sshKeygenTypeName(result.key.type)} key ${result.fingerprint}\n`);

@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import { parseAllowedSigners } from '../allowed-signers';
+import { formatNoteLine } from '../notes/line';
+import { parsePolicy, type Policy } from '../policy/policy';
+import { formatPublicKey } from '../ssh/public-key';
+import { statementBytes } from '../statement/statement';
+import { createPasskey, createSoftSshKey, passkeySshSig, softSshSig, type SoftSshKey } from '../../tests/support/soft-authenticator';
+import { evaluateLines, type EvaluateLinesInput } from './evaluate';
+
+const REPO = 'acme/widgets';
+const COMMIT = 'a'.repeat(40);
+const TREE = 'b'.repeat(40);
+const OTHER_COMMIT = 'c'.repeat(40);
+const AUTHOR = 'ada@example.org';
+const TIME = '2026-01-02T03:04:05Z';
+const NOW = new Date('2026-02-01T00:00:00Z');
+
+const policy = (extra: Record<string, unknown> = {}): Policy => parsePolicy(JSON.stringify({ repository: REPO, threshold: 2, ...extra }));
+
+const bob = createSoftSshKey('ed25519');
+const carol = createSoftSshKey('ecdsa');
+const dave = createSoftSshKey('ed25519'); // not trusted
+const ada = createSoftSshKey('ed25519'); // the author, trusted
+const passkey = createPasskey({ rpId: 'sign.example.org' });
+const strayPasskey = createPasskey({ rpId: 'evil.example.net' });
+
+const allowedSigners = parseAllowedSigners(
+  [
+    `bob@example.org ${formatPublicKey(bob.sshKey)}`,
+    `carol@example.org ${formatPublicKey(carol.sshKey)}`,
+    `ada@example.org ${formatPublicKey(ada.sshKey)}`,
+    `erin@example.org ${formatPublicKey(passkey.sshKey)}`,
+    `frank@example.org ${formatPublicKey(strayPasskey.sshKey)}`,
+  ].join('\n') + '\n',
+);
+
+interface LineOpts {
+  signer: string;
+  verdict?: string;
+  commit?: string;
+  repository?: string;
+  namespace?: string;
+  time?: string;
+}
+
+function statement(o: LineOpts) {
+  return statementBytes({
+    repository: o.repository ?? REPO,
+    commit: o.commit ?? COMMIT,
+    tree: TREE,
+    verdict: o.verdict ?? 'approve',
+    signer: o.signer,
+    time: o.time ?? TIME,
+  });
+}
+
+function sshLine(key: SoftSshKey, o: LineOpts): string {
+  const signature = softSshSig(key, { message: statement(o), namespace: o.namespace ?? 'countersign-review@countersign.dev' });
+  return formatNoteLine({ verdict: o.verdict ?? 'approve', signer: o.signer, time: o.time ?? TIME, signature });
+}
+
+function passkeyLine(pk = passkey, o: LineOpts & { flags?: number; origin?: string } = { signer: 'erin@example.org' }): string {
+  const { sshsig } = passkeySshSig(pk, {
+    message: statement(o),
+    namespace: 'countersign-review@countersign.dev',
+    origin: o.origin ?? 'https://sign.example.org',
+    ...(o.flags !== undefined ? { flags: o.flags } : {}),
+  });
+  return formatNoteLine({ verdict: 'approve', signer: o.signer, time: o.time ?? TIME, signature: sshsig });
+}
+
+function evaluate(lines: string[], extra: Partial<EvaluateLinesInput> = {}) {
+  return evaluateLines({ lines, repository: REPO, commit: COMMIT, tree: TREE, author: AUTHOR, policy: policy(), allowedSigners, now: NOW, ...extra });
+}
+
+describe('evaluateLines', () => {
+  it('counts distinct trusted signers and meets the threshold with two', () => {
+    const v = evaluate([sshLine(bob, { signer: 'bob@example.org' }), sshLine(carol, { signer: 'carol@example.org' })]);
+    expect(v).toMatchObject({ threshold: 2, count: 2, met: true, signers: ['bob@example.org', 'carol@example.org'] });
+    expect(v.lines.map((l) => [l.signer, l.ok, l.counted])).toEqual([
+      ['bob@example.org', true, true],
+      ['carol@example.org', true, true],
+    ]);
+    expect(v.lines[0].fingerprint).toMatch(/^SHA256:/);
+  });
+
+  it('is not met with one signer, and a threshold override changes the bar both ways', () => {
+    const lines = [sshLine(bob, { signer: 'bob@example.org' })];
+    expect(evaluate(lines)).toMatchObject({ count: 1, met: false, threshold: 2 });
+    expect(evaluate(lines, { thresholdOverride: 1 })).toMatchObject({ count: 1, met: true, threshold: 1 });
+    const two = [...lines, sshLine(carol, { signer: 'carol@example.org' })];
+    expect(evaluate(two, { thresholdOverride: 3 })).toMatchObject({ count: 2, met: false, threshold: 3 });
+  });
+
+  it('counts several lines of one signer once', () => {
+    const v = evaluate([
+      sshLine(bob, { signer: 'bob@example.org', time: '2026-01-02T03:04:05Z' }),
+      sshLine(bob, { signer: 'bob@example.org', time: '2026-01-03T03:04:05Z' }),
+    ]);
+    expect(v).toMatchObject({ count: 1, met: false, signers: ['bob@example.org'] });
+    expect(v.lines[1]).toMatchObject({ ok: true, counted: false, reason: 'bob@example.org is already counted' });
+  });
+
+  it('counts one key listed under two principals once', () => {
+    const shared = parseAllowedSigners(`bob@example.org,robert@example.org ${formatPublicKey(bob.sshKey)}\n`);
+    const v = evaluate(
+      [sshLine(bob, { signer: 'bob@example.org' }), sshLine(bob, { signer: 'robert@example.org' })],
+      { allowedSigners: shared },
+    );
+    expect(v.count).toBe(1);
+    expect(v.lines[1].reason).toMatch(/already counted for bob@example.org/);
+  });
+
+  it("does not count the commit's author when the policy excludes them (case-insensitively)", () => {
+    const lines = [sshLine(ada, { signer: 'ada@example.org' }), sshLine(bob, { signer: 'bob@example.org' })];
+    const v = evaluate(lines, { author: 'Ada@Example.org' });
+    expect(v).toMatchObject({ count: 1, met: false, excludedAuthor: 'Ada@Example.org' });
+    expect(v.lines[0]).toMatchObject({ ok: true, counted: false });
+    expect(v.lines[0].reason).toMatch(/author/);
+    const allowed = evaluate(lines, { policy: policy({ excludeAuthor: false }) });
+    expect(allowed).toMatchObject({ count: 2, met: true });
+    expect(allowed.excludedAuthor).toBeUndefined();
+  });
+
+  it('refuses a signer that is not in the trusted allowed_signers', () => {
+    const v = evaluate([sshLine(dave, { signer: 'dave@example.org' })]);
+    expect(v.lines[0]).toMatchObject({ ok: false, counted: false });
+    expect(v.lines[0].reason).toMatch(/dave@example\.org/);
+  });
+
+  it('refuses a line that claims another signer than the key belongs to', () => {
+    const v = evaluate([sshLine(dave, { signer: 'bob@example.org' })]);
+    expect(v.lines[0]).toMatchObject({ signer: 'bob@example.org', ok: false, counted: false });
+  });
+
+  it('refuses a signature copied from another commit or another repository', () => {
+    const copied = sshLine(bob, { signer: 'bob@example.org', commit: OTHER_COMMIT });
+    const otherRepo = sshLine(carol, { signer: 'carol@example.org', repository: 'acme/other' });
+    const v = evaluate([copied, otherRepo]);
+    expect(v.lines.map((l) => l.ok)).toEqual([false, false]);
+    expect(v.count).toBe(0);
+  });
+
+  it('refuses a signature made under another namespace (e.g. a git commit signature)', () => {
+    const v = evaluate([sshLine(bob, { signer: 'bob@example.org', namespace: 'git' })]);
+    expect(v.lines[0].ok).toBe(false);
+    expect(v.lines[0].reason).toMatch(/namespace/);
+  });
+
+  it('reports a line that does not parse, and still counts the others', () => {
+    const broken = 'countersign-v1 approve bob@example.org yesterday AAAA';
+    const truncated = sshLine(carol, { signer: 'carol@example.org' }).slice(0, 120);
+    const v = evaluate([broken, truncated, sshLine(bob, { signer: 'bob@example.org' })], { thresholdOverride: 1 });
+    expect(v).toMatchObject({ count: 1, met: true, signers: ['bob@example.org'] });
+    expect(v.lines[0]).toMatchObject({ ok: false, counted: false, signer: 'bob@example.org', time: '?' });
+    expect(v.lines[0].reason).toMatch(/^unreadable line: /);
+    expect(v.lines[1]).toMatchObject({ ok: false, counted: false });
+  });
+
+  it('records a verdict other than approve without counting it', () => {
+    const v = evaluate([sshLine(bob, { signer: 'bob@example.org', verdict: 'reject' })]);
+    expect(v.lines[0]).toMatchObject({ ok: true, counted: false, verdict: 'reject' });
+    expect(v.lines[0].reason).toMatch(/does not count/);
+  });
+
+  it('honours allowed_signers namespaces= restrictions', () => {
+    const restricted = parseAllowedSigners(`bob@example.org namespaces="other@example.org" ${formatPublicKey(bob.sshKey)}\n`);
+    const v = evaluate([sshLine(bob, { signer: 'bob@example.org' })], { allowedSigners: restricted });
+    expect(v.lines[0].ok).toBe(false);
+  });
+
+  describe('passkey signatures', () => {
+    it('count when the key is trusted and the authenticator verified the user', () => {
+      const v = evaluate([passkeyLine()], { thresholdOverride: 1, policy: policy({ rpIds: ['sign.example.org'], origins: ['https://sign.example.org'] }) });
+      expect(v.lines[0]).toMatchObject({ signer: 'erin@example.org', ok: true, counted: true });
+      expect(v.met).toBe(true);
+    });
+
+    it('are refused without the UV flag when the policy requires user verification (the default)', () => {
+      const line = passkeyLine(passkey, { signer: 'erin@example.org', flags: 0x01 });
+      const v = evaluate([line]);
+      expect(v.lines[0]).toMatchObject({ ok: false, counted: false });
+      expect(v.lines[0].reason).toMatch(/UV flag/);
+      expect(evaluate([line], { policy: policy({ requireUserVerification: false }) }).lines[0].ok).toBe(true);
+    });
+
+    it('are refused without the UP flag when the policy requires presence', () => {
+      const line = passkeyLine(passkey, { signer: 'erin@example.org', flags: 0x04 });
+      expect(evaluate([line]).lines[0].reason).toMatch(/UP flag/);
+      expect(evaluate([line], { policy: policy({ requireUserPresence: false }) }).lines[0].ok).toBe(true);
+    });
+
+    it('are refused from an origin the policy does not list', () => {
+      const line = passkeyLine(passkey, { signer: 'erin@example.org', origin: 'https://phish.example.net' });
+      const v = evaluate([line], { policy: policy({ origins: ['https://sign.example.org'] }) });
+      expect(v.lines[0].ok).toBe(false);
+      expect(v.lines[0].reason).toMatch(/origin/);
+      expect(evaluate([line]).lines[0].ok).toBe(true); // origins not set: any
+    });
+
+    it('are refused when the key belongs to an RP ID the policy does not list', () => {
+      const line = passkeyLine(strayPasskey, { signer: 'frank@example.org', origin: 'https://evil.example.net' });
+      const v = evaluate([line], { policy: policy({ rpIds: ['sign.example.org'] }) });
+      expect(v.lines[0]).toMatchObject({ ok: false, counted: false });
+      expect(v.lines[0].reason).toMatch(/RP ID "evil\.example\.net"/);
+      expect(evaluate([line]).lines[0].ok).toBe(true); // rpIds not set: any
+    });
+
+    it('count alongside SSH keys toward one threshold', () => {
+      const v = evaluate([passkeyLine(), sshLine(bob, { signer: 'bob@example.org' })]);
+      expect(v).toMatchObject({ count: 2, met: true, signers: ['erin@example.org', 'bob@example.org'] });
+    });
+  });
+
+  it('with no lines, nothing is counted', () => {
+    expect(evaluate([])).toMatchObject({ count: 0, met: false, signers: [], lines: [] });
+  });
+});
