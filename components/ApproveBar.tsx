@@ -3,7 +3,6 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
-import { startAuthentication } from '@simplewebauthn/browser';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import type { ApproveResultView, ReviewView } from '@/lib/app/types';
 import { apiGet, apiPost } from '@/lib/ui/api';
@@ -98,7 +97,11 @@ export function ApproveBar({
     setBusy(true);
     setSteps([{ text: 'Waiting for your passkey…', state: 'active' }]);
     try {
-      const opts = await apiPost<ApproveOptions>(`${base}/approve/options`, { verdict: 'approve' });
+      // The WebAuthn helper is fetched alongside the options, keeping it out of the first load.
+      const [opts, { startAuthentication }] = await Promise.all([
+        apiPost<ApproveOptions>(`${base}/approve/options`, { verdict: 'approve' }),
+        import('@simplewebauthn/browser'),
+      ]);
       let response;
       try {
         response = await startAuthentication({ optionsJSON: opts.options });

@@ -12,15 +12,15 @@ export function NotFoundDetail() {
   return (
     <div className="card space-y-2 text-sm">
       <p>
-        Repository <strong className="break-all">{repo}</strong> has no commit
+        No commit <span className="font-mono break-all">{commit}</span> in repository{' '}
+        <strong className="break-all">{repo}</strong>.
       </p>
-      <p className="font-mono break-all">{commit}</p>
       {!isFullObjectId(commit) && (
         <p className="text-muted">
           A commit id here is the full id: 40 lowercase hex characters (64 for SHA-256 repositories).
         </p>
       )}
-      <p className="text-muted">Or the repository name is not one this server knows.</p>
+      <p className="text-muted">Or this server has no repository of that name.</p>
     </div>
   );
 }

@@ -3,12 +3,11 @@
 import { useEffect } from 'react';
 import type { InboxItemView, ReviewView } from '@/lib/app/types';
 import { apiGet } from '@/lib/ui/api';
-import { saveInbox, saveReview } from '@/lib/ui/offline-cache';
 
 /** Keeps the inbox just shown for reading offline. The items are small, so they come as props. */
 export function SaveInboxOffline({ items }: { items: InboxItemView[] }) {
   useEffect(() => {
-    void saveInbox(items);
+    void import('@/lib/ui/offline-cache').then((m) => m.saveInbox(items)).catch(() => undefined);
   }, [items]);
   return null;
 }
@@ -25,6 +24,8 @@ export function SaveReviewOffline({ repo, commit }: { repo: string; commit: stri
         const review = await apiGet<ReviewView>(
           `/api/repos/${encodeURIComponent(repo)}/commits/${encodeURIComponent(commit)}`,
         );
+        // Loaded on demand so the review page's first load stays small.
+        const { saveReview } = await import('@/lib/ui/offline-cache');
         if (!cancelled) await saveReview(review);
       } catch {
         // Offline or refused: the copy already saved (if any) stays.

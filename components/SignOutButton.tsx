@@ -2,7 +2,6 @@
 
 import { useState } from 'react';
 import { apiPost } from '@/lib/ui/api';
-import { clearOfflineCache } from '@/lib/ui/offline-cache';
 
 export function SignOutButton({ className = '' }: { className?: string }) {
   const [busy, setBusy] = useState(false);
@@ -13,6 +12,8 @@ export function SignOutButton({ className = '' }: { className?: string }) {
     } catch {
       // Even if the server is unreachable, forget this user's data on the device.
     }
+    // Loaded on demand: IndexedDB code is not needed on every page's first load.
+    const { clearOfflineCache } = await import('@/lib/ui/offline-cache');
     await clearOfflineCache();
     // A full load: every server component re-renders signed out.
     window.location.assign('/');
