@@ -224,7 +224,8 @@ function parseLine(line: string, lineNo: number, source: string): AllowedSigner 
     while (cp < line.length && (line[cp] === ' ' || line[cp] === '\t')) cp++;
     read = readKey(line, cp);
     if ('error' in read) {
-      const e = read.unsupported ? read : firstError.unsupported ? firstError : read;
+      // Report the more telling of the two failures (the key was most likely where we first looked).
+      const e = read.unsupported ? read : firstError.unsupported || firstError.error !== 'invalid key' ? firstError : read;
       throw new LineError(e.error, e.unsupported ? 'unsupported-algorithm' : 'bad-allowed-signers');
     }
   }

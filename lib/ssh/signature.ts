@@ -218,7 +218,7 @@ export function verifySignatureBlob(key: SshPublicKey, blob: Uint8Array, data: U
           return {
             ok: false,
             failure: 'signature',
-            reason: 'authenticator data has the AT flag (0x40, attested credential data) set; an assertion must not',
+            reason: 'authenticator data has the AT flag (0x40, attested credential data; OpenSSH calls it AD) set; an assertion must not',
           };
         }
         if (((sig.flags & FLAG_ED) === 0) !== (sig.extensions.length === 0)) {

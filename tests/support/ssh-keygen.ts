@@ -16,9 +16,9 @@ export interface RunResult {
   stderr: string;
 }
 
-export function run(cmd: string, args: string[], input?: Uint8Array | string): Promise<RunResult> {
+export function run(cmd: string, args: string[], input?: Uint8Array | string, env?: Record<string, string>): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d) => out.push(d));
@@ -99,6 +99,8 @@ export interface KeygenVerify {
   message: Uint8Array;
   /** -Overify-time=…, e.g. 20260101000000Z. */
   verifyTime?: string;
+  /** Extra environment, e.g. { TZ: 'Europe/Berlin' } for local-time option values. */
+  env?: Record<string, string>;
 }
 
 /** `ssh-keygen -Y verify -f … -I … -n … -s … < message`; ok is exit status 0. */
@@ -110,7 +112,7 @@ export async function sshKeygenVerify(dir: string, v: KeygenVerify, tag = Math.r
   const args = ['-Y', 'verify', '-f', asPath, '-I', v.identity, '-n', v.namespace, '-s', sigPath];
   if (v.verifyTime) args.push('-O', `verify-time=${v.verifyTime}`);
   try {
-    const r = await run(SSH_KEYGEN, args, v.message);
+    const r = await run(SSH_KEYGEN, args, v.message, v.env);
     return { ok: r.code === 0, output: (r.stdout + r.stderr).trim() };
   } finally {
     await rm(asPath, { force: true });
