@@ -88,3 +88,12 @@ export async function getReview(app: App, repoName: string, commitId: string, vi
     diff: toDiffView(diff),
   };
 }
+
+/** The bot view: `{repo, commit, tree, policy, signatures}` — what GET …/signatures returns. */
+export async function commitSignatures(app: App, repoName: string, commitId: string) {
+  const repo = app.repo(repoName);
+  const commit = await resolveReviewCommit(repo, commitId);
+  const trusted = await repo.trusted();
+  const verdict = await evaluateCommit({ repoDir: repo.dir, commit: commit.id, trusted, notesRef: repo.notesRefFor(trusted) });
+  return { repo: repo.config.name, commit: commit.id, tree: commit.tree, policy: policyState(verdict), signatures: signatureViews(verdict) };
+}

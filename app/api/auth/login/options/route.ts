@@ -1,0 +1,8 @@
+import { route } from '@/lib/app/http';
+import { emptyBody } from '@/lib/app/schemas';
+import { loginOptions } from '@/lib/auth/webauthn';
+
+export const runtime = 'nodejs';
+
+/** Discoverable credentials (empty allowCredentials): also what conditional UI / autofill uses. */
+export const POST = route({ auth: 'none', body: emptyBody, rateLimit: 'login' }, async ({ app }) => loginOptions(app));

@@ -1,0 +1,14 @@
+import { json, route } from '@/lib/app/http';
+import { registerVerifyBody } from '@/lib/app/schemas';
+import { createSession, sessionCookie } from '@/lib/auth/sessions';
+import { verifyRegistration } from '@/lib/auth/webauthn';
+
+export const runtime = 'nodejs';
+
+export const POST = route({ auth: 'optional', body: registerVerifyBody, rateLimit: 'register' }, async ({ app, body, viewer }) => {
+  const out = await verifyRegistration(app, { inviteToken: body.inviteToken, deviceName: body.deviceName, response: body.response as any, viewer });
+  // Enrolling signs you in (adding a device keeps the session you have).
+  const headers: Record<string, string> = {};
+  if (!viewer || viewer.id !== out.user.id) headers['set-cookie'] = sessionCookie(app, await createSession(app, out.user.id));
+  return json(out, { headers });
+});

@@ -1,0 +1,6 @@
+import { route } from '@/lib/app/http';
+import { listDevices } from '@/lib/auth/devices';
+
+export const runtime = 'nodejs';
+
+export const GET = route({ auth: 'user' }, async ({ app, viewer }) => ({ user: viewer!, devices: await listDevices(app, viewer!) }));

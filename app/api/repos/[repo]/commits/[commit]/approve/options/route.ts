@@ -1,0 +1,11 @@
+import { approveOptions } from '@/lib/app/approve';
+import { param, route } from '@/lib/app/http';
+import { approveOptionsBody } from '@/lib/app/schemas';
+
+export const runtime = 'nodejs';
+
+type P = { repo: string; commit: string };
+
+export const POST = route<{ verdict: 'approve' }, P>({ auth: 'user', body: approveOptionsBody, rateLimit: 'approve' }, async ({ app, viewer, params, body }) =>
+  approveOptions(app, viewer, param(params, 'repo'), param(params, 'commit'), body),
+);

@@ -1,0 +1,13 @@
+import { approveVerify } from '@/lib/app/approve';
+import { param, route } from '@/lib/app/http';
+import { approveVerifyBody } from '@/lib/app/schemas';
+import type { z } from 'zod';
+
+export const runtime = 'nodejs';
+
+type P = { repo: string; commit: string };
+
+export const POST = route<z.infer<typeof approveVerifyBody>, P>(
+  { auth: 'user', body: approveVerifyBody, rateLimit: 'approve' },
+  async ({ app, viewer, params, body }) => approveVerify(app, viewer, param(params, 'repo'), param(params, 'commit'), body as any),
+);

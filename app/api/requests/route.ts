@@ -1,0 +1,10 @@
+import { route } from '@/lib/app/http';
+import { createRequest } from '@/lib/app/requests';
+import { requestBody } from '@/lib/app/schemas';
+
+export const runtime = 'nodejs';
+
+/** A signed-in user, or a bot with `Authorization: Bearer <token>`, asks for signatures on a commit. */
+export const POST = route({ auth: 'user-or-token', body: requestBody }, async ({ app, viewer, token, body }) =>
+  createRequest(app, { repo: body.repo, commit: body.commit, requestedBy: viewer ? viewer.email : `bot:${token!.name}` }),
+);

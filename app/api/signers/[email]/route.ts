@@ -1,0 +1,16 @@
+import { param, route, text } from '@/lib/app/http';
+import { allowedSignersFile } from '@/lib/app/signers';
+
+export const runtime = 'nodejs';
+
+export const GET = route<undefined, { email: string }>({ auth: 'none' }, async ({ app, params }) =>
+  text(await allowedSignersFile(app, safeDecode(param(params, 'email')).toLowerCase())),
+);
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

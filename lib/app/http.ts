@@ -1,0 +1,225 @@
+/**
+ * The common shape of every API route handler (Web Request/Response only, no Next.js imports):
+ * same-origin check on state-changing requests, rate limits on authentication endpoints, body
+ * size limit and zod validation, the session or a bot token, and errors as `{error}` JSON with a
+ * 4xx status — never a stack trace. Route files stay a few lines long.
+ */
+import type { z } from 'zod';
+import { apiTokenFromHeader } from '../auth/api-tokens';
+import { AuthRequiredError } from '../auth/context';
+import { createRateLimiter, type RateLimiter } from '../auth/rate-limit';
+import { readCookie, userForSessionToken } from '../auth/sessions';
+import { isCountersignError, type CountersignErrorCode } from '../errors';
+import type { ApiTokenRow } from '../store/api-tokens';
+import { getApp, type App } from './app';
+import type { UserView } from './types';
+
+export const DEFAULT_MAX_BODY = 64 * 1024;
+
+const STATUS: Record<CountersignErrorCode, number> = {
+  'bad-input': 400,
+  'bad-signature': 400,
+  'bad-key': 400,
+  'unsupported-algorithm': 400,
+  'bad-allowed-signers': 422,
+  'bad-policy': 422,
+  'bad-note-line': 400,
+  'bad-statement': 400,
+  'unknown-commit': 404,
+  'not-found': 404,
+  forbidden: 403,
+  conflict: 409,
+  'git-failed': 502,
+  'push-failed': 502,
+  'tool-failed': 502,
+};
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+export function json(data: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+  return new Response(JSON.stringify(data), {
+    status: init.status ?? 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...BASE_HEADERS, ...init.headers },
+  });
+}
+
+export function text(body: string, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+  return new Response(body, { status: init.status ?? 200, headers: { 'content-type': 'text/plain; charset=utf-8', ...BASE_HEADERS, ...init.headers } });
+}
+
+export function errorResponse(e: unknown): Response {
+  if (e instanceof HttpError) return json({ error: e.message }, { status: e.status, headers: e.headers });
+  if (e instanceof AuthRequiredError) return json({ error: e.message }, { status: 401 });
+  if (isCountersignError(e)) {
+    const status = STATUS[e.code] ?? 400;
+    if (status >= 500) {
+      // git's messages carry server paths: log them, tell the client what happened in general.
+      console.error(`countersign: ${e.code}: ${e.message}`);
+      return json({ error: e.code === 'git-failed' ? 'a git operation failed on the server; try again, and tell an admin if it persists' : e.message }, { status });
+    }
+    return json({ error: e.message }, { status });
+  }
+  console.error('countersign: internal error', e);
+  return json({ error: 'internal error; try again, and tell an admin if it persists' }, { status: 500 });
+}
+
+// ---------------------------------------------------------------- rate limits (per process)
+
+/** Authentication endpoints: per client address, and a global ceiling against floods from many. */
+const authPerClient: RateLimiter = createRateLimiter({ limit: 30, windowMs: 60_000 });
+const authGlobal: RateLimiter = createRateLimiter({ limit: 600, windowMs: 60_000 });
+
+/**
+ * The client's address as the nearest proxy saw it. Without a proxy Next.js fills
+ * X-Forwarded-For from the socket but keeps a value the client sent: deploy behind a proxy that
+ * overwrites it (README, "Deploying behind HTTPS") for per-client limits to hold.
+ */
+export function clientAddress(req: Request): string {
+  const xff = req.headers.get('x-forwarded-for');
+  if (xff) return xff.split(',')[0].trim().slice(0, 64);
+  return req.headers.get('x-real-ip')?.slice(0, 64) ?? 'unknown';
+}
+
+export function checkRateLimit(req: Request, bucket: string): void {
+  const key = `${bucket}:${clientAddress(req)}`;
+  if (!authGlobal.take(bucket) || !authPerClient.take(key)) {
+    const retry = Math.max(authPerClient.retryAfterSeconds(key), 1);
+    throw new HttpError(429, `too many attempts; wait ${retry} s and try again`, { 'retry-after': String(retry) });
+  }
+}
+
+// ---------------------------------------------------------------- origin, body
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Cross-site request forgery: a state-changing request must come from one of our origins. A
+ * request without Origin is accepted only when it authenticates with a bot token (cookies play
+ * no part then, so a forged cross-site request gains nothing).
+ */
+export function checkOrigin(app: App, req: Request, bearer: boolean): void {
+  if (!MUTATING.has(req.method)) return;
+  const origin = req.headers.get('origin');
+  if (origin === null) {
+    if (bearer) return;
+    throw new HttpError(403, 'missing Origin header: state-changing requests must come from the app');
+  }
+  if (!app.config.origins.includes(origin)) throw new HttpError(403, `cross-origin request from ${origin.slice(0, 100)} refused`);
+  if (req.headers.get('sec-fetch-site') === 'cross-site') throw new HttpError(403, 'cross-site request refused');
+}
+
+export async function readBody<T>(req: Request, schema: z.ZodType<T>, maxBytes = DEFAULT_MAX_BODY): Promise<T> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw new HttpError(413, `request body too large (limit ${maxBytes} bytes)`);
+  const raw = await readLimited(req, maxBytes);
+  let data: unknown = {};
+  if (raw.length > 0) {
+    const type = req.headers.get('content-type') ?? '';
+    if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'send the body as application/json');
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      throw new HttpError(400, 'the body is not valid JSON');
+    }
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new HttpError(400, `invalid request: ${where}${issue?.message ?? 'wrong shape'}`);
+  }
+  return parsed.data;
+}
+
+async function readLimited(req: Request, maxBytes: number): Promise<string> {
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new HttpError(413, `request body too large (limit ${maxBytes} bytes)`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+// ---------------------------------------------------------------- the wrapper
+
+export type Auth = 'none' | 'optional' | 'user' | 'admin' | 'user-or-token';
+
+export interface RouteContext<B, P> {
+  app: App;
+  req: Request;
+  body: B;
+  params: P;
+  viewer: UserView | null;
+  token: ApiTokenRow | null;
+  sessionToken: string | null;
+}
+
+export interface RouteSpec<B> {
+  auth: Auth;
+  body?: z.ZodType<B>;
+  maxBytes?: number;
+  /** Rate-limit bucket (authentication endpoints). */
+  rateLimit?: string;
+}
+
+type Params = Record<string, string | string[] | undefined>;
+
+/** Builds a route handler: `export const POST = route({...}, async (c) => ...)`. */
+export function route<B = undefined, P extends Params = Params>(
+  spec: RouteSpec<B>,
+  handler: (c: RouteContext<B, P>) => Promise<Response | unknown>,
+): (req: Request, ctx: { params: Promise<P> }) => Promise<Response> {
+  return async (req, ctx) => {
+    try {
+      if (spec.rateLimit) checkRateLimit(req, spec.rateLimit);
+      const app = await getApp();
+      const bearer = /^Bearer\s/i.test(req.headers.get('authorization') ?? '');
+      checkOrigin(app, req, bearer && spec.auth === 'user-or-token');
+      const sessionToken = readCookie(req.headers.get('cookie'));
+      let viewer: UserView | null = null;
+      let token: ApiTokenRow | null = null;
+      if (spec.auth !== 'none') {
+        viewer = await userForSessionToken(app, sessionToken);
+        if (!viewer && spec.auth === 'user-or-token' && bearer) {
+          token = await apiTokenFromHeader(app, req.headers.get('authorization'));
+          if (!token) throw new HttpError(401, 'unknown or revoked API token');
+        }
+        if (!viewer && !token && (spec.auth === 'user' || spec.auth === 'admin' || spec.auth === 'user-or-token')) {
+          throw new AuthRequiredError();
+        }
+        if (spec.auth === 'admin' && !viewer!.isAdmin) throw new HttpError(403, 'only an admin can do that');
+      }
+      const body = (spec.body ? await readBody(req, spec.body, spec.maxBytes) : undefined) as B;
+      const params = ((await ctx?.params) ?? {}) as P;
+      const out = await handler({ app, req, body, params, viewer, token, sessionToken });
+      return out instanceof Response ? out : json(out);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+}
+
+export function param(p: Params, name: string): string {
+  const v = p[name];
+  if (typeof v !== 'string' || v.length === 0 || v.length > 300) throw new HttpError(400, `missing or invalid ${name}`);
+  return v;
+}

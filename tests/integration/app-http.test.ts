@@ -1,0 +1,256 @@
+/**
+ * The HTTP API through the real route handlers (app/api/**), called in-process with Web Requests,
+ * on the process-wide app that getApp() opens from the environment — as under `next start`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { closeGlobalApp, getApp } from '../../lib/app/app';
+import { createPasskey, getAssertion, toAuthenticationResponseJSON, toRegistrationResponseJSON, type SoftPasskey } from '../support/soft-authenticator';
+import * as registerOptions from '../../app/api/auth/register/options/route';
+import * as registerVerify from '../../app/api/auth/register/verify/route';
+import * as loginOptions from '../../app/api/auth/login/options/route';
+import * as loginVerify from '../../app/api/auth/login/verify/route';
+import * as logout from '../../app/api/auth/logout/route';
+import * as me from '../../app/api/me/route';
+import * as devices from '../../app/api/devices/[id]/route';
+import * as invites from '../../app/api/invites/route';
+import * as tokens from '../../app/api/tokens/route';
+import * as inbox from '../../app/api/inbox/route';
+import * as requests from '../../app/api/requests/route';
+import * as review from '../../app/api/repos/[repo]/commits/[commit]/route';
+import * as approveOptions from '../../app/api/repos/[repo]/commits/[commit]/approve/options/route';
+import * as approveVerify from '../../app/api/repos/[repo]/commits/[commit]/approve/verify/route';
+import * as signatures from '../../app/api/repos/[repo]/commits/[commit]/signatures/route';
+import * as signers from '../../app/api/signers/route';
+import * as signersOne from '../../app/api/signers/[email]/route';
+import { gitIn } from './app-harness';
+
+const ORIGIN = 'http://localhost:3000';
+let root: string;
+let firstInviteUrl: string;
+let commits: string[];
+
+type Handler = (req: Request, ctx: { params: Promise<any> }) => Promise<Response>;
+
+interface Call {
+  method?: string;
+  body?: unknown;
+  rawBody?: string;
+  cookie?: string;
+  origin?: string | null;
+  headers?: Record<string, string>;
+  params?: Record<string, string>;
+  ip?: string;
+}
+
+async function call(handler: Handler, c: Call = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const method = c.method ?? (c.body !== undefined || c.rawBody !== undefined ? 'POST' : 'GET');
+  const headers: Record<string, string> = { 'x-forwarded-for': c.ip ?? '10.0.0.1', ...c.headers };
+  if (c.origin !== null && method !== 'GET') headers.origin = c.origin ?? ORIGIN;
+  if (c.cookie) headers.cookie = c.cookie;
+  const payload = c.rawBody ?? (c.body !== undefined ? JSON.stringify(c.body) : undefined);
+  if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+  const res = await handler(new Request(`${ORIGIN}/api/x`, { method, headers, body: payload }), { params: Promise.resolve(c.params ?? {}) });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* text/plain */
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+function cookieFrom(headers: Headers): string {
+  const set = headers.get('set-cookie') ?? '';
+  return set.split(';')[0];
+}
+
+async function enrollViaHttp(inviteUrl: string): Promise<{ cookie: string; passkey: SoftPasskey; user: any; device: any }> {
+  const inviteToken = inviteUrl.split('/').pop()!;
+  const opts = await call(registerOptions.POST, { body: { inviteToken } });
+  expect(opts.status).toBe(200);
+  const passkey = createPasskey({ rpId: 'localhost', userHandle: new Uint8Array(Buffer.from(opts.body.user.id, 'base64url')) });
+  const response = toRegistrationResponseJSON(passkey, { challenge: opts.body.challenge, origin: ORIGIN });
+  const verified = await call(registerVerify.POST, { body: { inviteToken, deviceName: 'Phone', response } });
+  expect(verified.status).toBe(200);
+  return { cookie: cookieFrom(verified.headers), passkey, user: verified.body.user, device: verified.body.device };
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'cs-http-'));
+  process.env.COUNTERSIGN_DATA_DIR = path.join(root, 'data');
+  process.env.PORT = '3000';
+  process.env.COUNTERSIGN_ADMIN_EMAIL = 'root@example.org';
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  await getApp();
+  const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
+  log.mockRestore();
+  firstInviteUrl = /http:\/\/localhost:3000\/invite\/[A-Za-z0-9_-]+/.exec(printed)?.[0] ?? '';
+  commits = (await gitIn(path.join(root, 'data', 'demo-remote.git'), 'rev-list', '--reverse', 'main')).trim().split('\n');
+});
+afterAll(async () => {
+  await closeGlobalApp();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('first start', () => {
+  it('prints a one-time invite URL for the first admin', () => {
+    expect(firstInviteUrl).toMatch(/^http:\/\/localhost:3000\/invite\//);
+  });
+});
+
+describe('the phone flow over HTTP', () => {
+  let admin: Awaited<ReturnType<typeof enrollViaHttp>>;
+
+  it('enrolls the admin from the printed invite and sets an HttpOnly SameSite session cookie', async () => {
+    const inviteToken = firstInviteUrl.split('/').pop()!;
+    const opts = await call(registerOptions.POST, { body: { inviteToken } });
+    const passkey = createPasskey({ rpId: 'localhost', userHandle: new Uint8Array(Buffer.from(opts.body.user.id, 'base64url')) });
+    const verified = await call(registerVerify.POST, {
+      body: { inviteToken, response: toRegistrationResponseJSON(passkey, { challenge: opts.body.challenge, origin: ORIGIN }) },
+    });
+    expect(verified.status).toBe(200);
+    expect(verified.body.user).toMatchObject({ email: 'root@example.org', isAdmin: true });
+    expect(verified.body.device.allowedSignersLine).toMatch(/^root@example\.org namespaces="countersign-review@countersign\.dev" sk-ecdsa/);
+    expect(verified.headers.get('set-cookie')).toMatch(/^cs_session=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/);
+    admin = { cookie: cookieFrom(verified.headers), passkey, user: verified.body.user, device: verified.body.device };
+    const meRes = await call(me.GET, { cookie: admin.cookie });
+    expect(meRes.body.user.email).toBe('root@example.org');
+    expect(meRes.body.devices).toHaveLength(1);
+  });
+
+  it('signs in with a passkey (discoverable) and out again', async () => {
+    const opts = await call(loginOptions.POST, { body: {} });
+    expect(opts.body.allowCredentials ?? []).toEqual([]);
+    expect(opts.body.userVerification).toBe('required');
+    const a = getAssertion(admin.passkey, { challenge: new Uint8Array(Buffer.from(opts.body.challenge, 'base64url')), origin: ORIGIN });
+    const res = await call(loginVerify.POST, { body: { response: toAuthenticationResponseJSON(a) } });
+    expect(res.status).toBe(200);
+    const cookie = cookieFrom(res.headers);
+    expect((await call(me.GET, { cookie })).status).toBe(200);
+    const out = await call(logout.POST, { body: {}, cookie });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/^cs_session=; .*Max-Age=0/);
+    expect((await call(me.GET, { cookie })).status).toBe(401);
+  });
+
+  it('an admin invites, the invitee enrolls, approves, and bots read the result', async () => {
+    const inv = await call(invites.POST, { body: { email: 'rev@example.org' }, cookie: admin.cookie });
+    expect(inv.status).toBe(200);
+    const rev = await enrollViaHttp(inv.body.url);
+    const commit = commits[4];
+    const base = { repo: 'demo', commit };
+
+    const page = await call(review.GET, { params: base, cookie: rev.cookie });
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ repo: 'demo', commit, viewerHasSigned: false, viewerKeyTrusted: false });
+
+    const opts = await call(approveOptions.POST, { params: base, cookie: rev.cookie, body: { verdict: 'approve' } });
+    expect(opts.status).toBe(200);
+    expect(opts.body.statement).toContain(`commit: ${commit}`);
+    expect(opts.body.options.allowCredentials.map((c: any) => c.id)).toEqual([rev.device.id]);
+    const a = getAssertion(rev.passkey, { challenge: new Uint8Array(Buffer.from(opts.body.options.challenge, 'base64url')), origin: ORIGIN });
+    const done = await call(approveVerify.POST, {
+      params: base,
+      cookie: rev.cookie,
+      body: { approvalId: opts.body.approvalId, response: toAuthenticationResponseJSON(a) },
+    });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ status: 'published', counted: false, fingerprint: rev.device.fingerprint });
+
+    const bot = await call(signatures.GET, { params: base });
+    expect(bot.status).toBe(200);
+    expect(bot.body).toMatchObject({ repo: 'demo', commit, policy: { threshold: 2, count: 0, met: false } });
+    expect(bot.body.signatures).toEqual([expect.objectContaining({ signer: 'rev@example.org', verdict: 'approve', ok: false, counted: false, line: done.body.line })]);
+    expect(bot.body.signatures[0].reason).toMatch(/rev@example\.org/);
+
+    const all = await call(signers.GET);
+    expect(all.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(all.body).toContain(rev.device.allowedSignersLine);
+    expect(all.body).toContain(admin.device.allowedSignersLine);
+    const one = await call(signersOne.GET, { params: { email: 'rev%40example.org' } });
+    expect(one.body).toContain(rev.device.allowedSignersLine);
+    expect(one.body).not.toContain('root@example.org');
+    expect((await call(signersOne.GET, { params: { email: 'nobody@example.org' } })).status).toBe(404);
+  });
+
+  it('devices can be renamed and revoked over the API', async () => {
+    const inv = await call(invites.POST, { body: { email: 'dev@example.org' }, cookie: admin.cookie });
+    const dev = await enrollViaHttp(inv.body.url);
+    const renamed = await call(devices.PATCH, { method: 'PATCH', params: { id: dev.device.id }, cookie: dev.cookie, body: { name: 'Old phone' } });
+    expect(renamed.body.name).toBe('Old phone');
+    const notMine = await call(devices.DELETE, { method: 'DELETE', params: { id: dev.device.id }, cookie: admin.cookie });
+    expect(notMine.status).toBe(404);
+    const revoked = await call(devices.DELETE, { method: 'DELETE', params: { id: dev.device.id }, cookie: dev.cookie });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revokedAt).not.toBeNull();
+    expect((await call(signers.GET)).body).not.toContain('dev@example.org');
+  });
+
+  it('bots request reviews with a token; the inbox shows them', async () => {
+    const tok = await call(tokens.POST, { body: { name: 'CI' }, cookie: admin.cookie });
+    expect(tok.status).toBe(200);
+    const r = await call(requests.POST, { origin: null, headers: { authorization: `Bearer ${tok.body.token}` }, body: { repo: 'demo', commit: commits[3] } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ repo: 'demo', commit: commits[3] });
+    const box = await call(inbox.GET, { cookie: admin.cookie });
+    expect(box.body[0]).toMatchObject({ commit: commits[3], requestedBy: 'bot:CI', threshold: 2 });
+    const bad = await call(requests.POST, { origin: null, headers: { authorization: `Bearer ${tok.body.token}x` }, body: { repo: 'demo', commit: commits[3] } });
+    expect(bad.status).toBe(401);
+    expect(bad.body.error).toMatch(/token/);
+  });
+
+  describe('bad requests get a 4xx with {error} and change nothing', () => {
+    it('state-changing requests without our Origin', async () => {
+      const none = await call(invites.POST, { body: { email: 'x@example.org' }, cookie: admin.cookie, origin: null });
+      expect(none).toMatchObject({ status: 403, body: { error: expect.stringMatching(/Origin/) } });
+      const evil = await call(invites.POST, { body: { email: 'x@example.org' }, cookie: admin.cookie, origin: 'https://evil.example' });
+      expect(evil).toMatchObject({ status: 403, body: { error: expect.stringMatching(/cross-origin/) } });
+      const list = await call(invites.GET, { cookie: admin.cookie });
+      expect(list.body.map((i: any) => i.email)).not.toContain('x@example.org');
+    });
+
+    it('wrong shapes, wrong types, oversize bodies', async () => {
+      const shape = await call(approveOptions.POST, { params: { repo: 'demo', commit: commits[2] }, cookie: admin.cookie, body: { verdict: 'reject' } });
+      expect(shape.status).toBe(400);
+      expect(shape.body.error).toMatch(/^invalid request: verdict/);
+      const extra = await call(invites.POST, { body: { email: 'y@example.org', role: 'god' }, cookie: admin.cookie });
+      expect(extra.status).toBe(400);
+      const notJson = await call(invites.POST, { rawBody: 'email=y', headers: { 'content-type': 'application/x-www-form-urlencoded' }, cookie: admin.cookie });
+      expect(notJson.status).toBe(415);
+      const huge = await call(loginVerify.POST, { rawBody: JSON.stringify({ response: { id: 'a'.repeat(70_000) } }), ip: '10.9.9.9' });
+      expect(huge.status).toBe(413);
+      const hash = await call(review.GET, { params: { repo: 'demo', commit: 'not-a-hash' } });
+      expect(hash).toMatchObject({ status: 404, body: { error: expect.stringMatching(/not a full commit id/) } });
+      expect(JSON.stringify(hash.body)).not.toMatch(/at .*\.ts:\d+/);
+    });
+
+    it('needs sign-in, or admin', async () => {
+      expect((await call(me.GET)).status).toBe(401);
+      expect((await call(inbox.GET)).status).toBe(401);
+      const inv = await call(invites.POST, { body: { email: 'plain@example.org' }, cookie: admin.cookie });
+      const plain = await enrollViaHttp(inv.body.url);
+      const denied = await call(invites.POST, { body: { email: 'z@example.org' }, cookie: plain.cookie });
+      expect(denied).toMatchObject({ status: 403, body: { error: 'only an admin can do that' } });
+      expect((await call(tokens.POST, { body: { name: 'x' }, cookie: plain.cookie })).status).toBe(403);
+    });
+
+    it('an unknown commit or repository is a 404 with a message', async () => {
+      const unknown = await call(review.GET, { params: { repo: 'demo', commit: 'c'.repeat(40) } });
+      expect(unknown).toMatchObject({ status: 404, body: { error: expect.stringMatching(/not in repository "demo"/) } });
+      const repo = await call(signatures.GET, { params: { repo: 'nope', commit: commits[0] } });
+      expect(repo.status).toBe(404);
+    });
+
+    it('authentication endpoints are rate limited per client', async () => {
+      let last = 0;
+      for (let i = 0; i < 31; i++) last = (await call(loginOptions.POST, { body: {}, ip: '10.1.2.3' })).status;
+      expect(last).toBe(429);
+      const other = await call(loginOptions.POST, { body: {}, ip: '10.1.2.4' });
+      expect(other.status).toBe(200);
+    });
+  });
+});
