@@ -6,7 +6,7 @@ import { OBJECT_ID_RE } from '../statement/fields';
 import { noteLines, parseNoteLine } from './line';
 import { repoKey, withLock } from './lock';
 import { checkNotesRef, checkRemote, DEFAULT_NOTES_REF, sideRefFor } from './ref';
-import { listNotes, readBlobs, readTip } from './tree';
+import { listNotes, readNotesFor, readTip } from './tree';
 import { noteContent, noteLineSet, toLatin1Line, unionLines } from './union';
 import { NOTES_IDENTITY_ENV, writeNotesCommit } from './write';
 
@@ -71,13 +71,11 @@ export async function readNoteLines(repoDir: string, notesRef: string, commit: s
 export async function readNoteLinesBatch(repoDir: string, notesRef: string, commits: string[]): Promise<Map<string, string[]>> {
   checkNotesRef(notesRef);
   const ids = commits.map(checkCommitId);
-  const notes = await listNotes(repoDir, await readTip(repoDir, notesRef));
-  const wanted = ids.map((id) => notes.get(id)).filter((b): b is string => !!b);
-  const blobs = await readBlobs(repoDir, wanted);
+  const notes = await readNotesFor(repoDir, await readTip(repoDir, notesRef), ids);
   const out = new Map<string, string[]>();
   for (const id of ids) {
-    const blob = notes.get(id);
-    out.set(id, blob ? noteLines(blobs.get(blob)!.toString('utf8')) : []);
+    const note = notes.get(id);
+    out.set(id, note ? noteLines(note.content.toString('utf8')) : []);
   }
   return out;
 }
@@ -131,24 +129,25 @@ export async function writeValidatedEntries(repoDir: string, notesRef: string, e
   return withLock(writeKey(repoDir, notesRef), async () => {
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
       const tip = await readTip(repoDir, notesRef);
-      const notes = await listNotes(repoDir, tip);
-      const blobs = await readBlobs(repoDir, [...byCommit.keys()].map((c) => notes.get(c)).filter((b): b is string => !!b));
+      const notes = await readNotesFor(repoDir, tip, [...byCommit.keys()]);
       const changed = new Map<string, Buffer>();
+      const replace = new Map<string, string[]>();
       const added = new Set<string>();
       let lineCount = 0;
       for (const [commit, lines] of byCommit) {
-        const blob = notes.get(commit);
-        const existing = blob ? noteLineSet(blobs.get(blob)!) : [];
+        const note = notes.get(commit);
+        const existing = note ? noteLineSet(note.content) : [];
         const have = new Set(existing);
         const fresh = [...lines].filter((l) => !have.has(l));
         if (fresh.length === 0) continue; // the same signature twice changes nothing
         for (const l of fresh) added.add(`${commit} ${Buffer.from(l, 'latin1').toString('utf8')}`);
         lineCount += fresh.length;
         changed.set(commit, noteContent(unionLines(existing, fresh)));
+        if (note) replace.set(commit, note.paths);
       }
       if (changed.size === 0) return added;
       const message = `countersign: ${lineCount} signature line(s) on ${changed.size} commit(s)\n`;
-      const outcome = await writeNotesCommit(repoDir, notesRef, tip, changed, message);
+      const outcome = await writeNotesCommit(repoDir, notesRef, tip, changed, message, replace);
       if (outcome.ok) return added;
       if (!outcome.raced && (await readTip(repoDir, notesRef)) === tip) {
         throw new CountersignError('git-failed', `could not write ${notesRef} in ${repoDir}: ${outcome.stderr.split('\n').slice(0, 4).join('; ')}`);

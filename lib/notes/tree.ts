@@ -31,14 +31,43 @@ export async function listNotes(repoDir: string, tip: string | null): Promise<Ma
   return notes;
 }
 
-/** The content of note blobs, by blob id, in one process. */
-export async function readBlobs(repoDir: string, oids: Iterable<string>): Promise<Map<string, Buffer>> {
-  const unique = [...new Set(oids)];
-  const objects = await readObjects(repoDir, unique);
-  const out = new Map<string, Buffer>();
-  for (const o of objects) {
-    if (!o.found || o.type !== 'blob') throw new CountersignError('git-failed', `note blob ${o.name} is missing from ${repoDir}`);
-    out.set(o.name, o.content);
-  }
+/** Where git may keep the note for `commit`: flat, or under 1–3 levels of two-hex-digit fanout. */
+export function notePathCandidates(commit: string): string[] {
+  return [0, 1, 2, 3].map((levels) => {
+    const dirs = Array.from({ length: levels }, (_, i) => commit.slice(2 * i, 2 * i + 2));
+    return [...dirs, commit.slice(2 * levels)].join('/');
+  });
+}
+
+export interface StoredNote {
+  /** All note blobs found for the commit, concatenated (as `git notes show` does), LF-separated. */
+  content: Buffer;
+  /** Where they sit in the tree; a writer replacing the note must remove every one of them. */
+  paths: string[];
+}
+
+/**
+ * The notes for `commits` in the notes commit `tip`, in one `cat-file --batch` that probes each
+ * possible fanout path — the cost depends on the commits asked for, not on how many notes the
+ * ref holds. Different writers (git notes, fast-import) choose different fanouts for the same
+ * number of notes, so a note may sit at any depth, and in a damaged tree at several.
+ * Commits without a note are absent from the map.
+ */
+export async function readNotesFor(repoDir: string, tip: string | null, commits: string[]): Promise<Map<string, StoredNote>> {
+  const out = new Map<string, StoredNote>();
+  const unique = [...new Set(commits)];
+  if (!tip || unique.length === 0) return out;
+  const perCommit = notePathCandidates(unique[0]).length;
+  const names = unique.flatMap((c) => notePathCandidates(c).map((p) => `${tip}:${p}`));
+  const objects = await readObjects(repoDir, names);
+  unique.forEach((commit, i) => {
+    const found = objects
+      .slice(i * perCommit, (i + 1) * perCommit)
+      .map((o, j) => ({ o, path: notePathCandidates(commit)[j] }))
+      .filter(({ o }) => o.found && o.type === 'blob');
+    if (found.length === 0) return;
+    const parts = found.map(({ o }) => (o.found ? o.content : Buffer.alloc(0)));
+    out.set(commit, { content: Buffer.concat(parts.flatMap((p, k) => (k ? [Buffer.from('\n'), p] : [p]))), paths: found.map((f) => f.path) });
+  });
   return out;
 }

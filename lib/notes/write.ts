@@ -29,6 +29,8 @@ export async function writeNotesCommit(
   parent: string | null,
   notes: Map<string, Buffer>,
   message: string,
+  /** Paths where the old notes of these commits sit (see readNotesFor), removed first. */
+  replacePaths: Map<string, string[]> = new Map(),
 ): Promise<WriteOutcome> {
   const now = Math.floor(Date.now() / 1000);
   const chunks: Buffer[] = [
@@ -39,6 +41,10 @@ export async function writeNotesCommit(
   // fast-import refuses the update (our commit does not contain it), which is the CAS we want.
   if (parent) chunks.push(Buffer.from(`from ${parent}\n`));
   for (const [commit, content] of notes) {
+    // fast-import's N only replaces a note at the fanout it would choose itself; a note that
+    // `git notes` laid out at another depth would survive beside the new one (git then shows
+    // both, concatenated). So the old note is deleted wherever it actually is.
+    for (const path of replacePaths.get(commit) ?? []) chunks.push(Buffer.from(`D ${path}\n`));
     chunks.push(Buffer.from(`N inline ${commit}\n`), ...data(content));
   }
   chunks.push(Buffer.from('\ndone\n'));

@@ -144,6 +144,46 @@ describe('appending and reading note lines locally', () => {
     expect((await git(repo, 'notes', `--ref=${REF}`, 'list')).split('\n')).toHaveLength(420);
   });
 
+  it('keeps one note per commit after `git notes` re-laid the tree with another fanout', async () => {
+    // fast-import keeps up to 255 notes flat; `git notes add` rewrites the same tree with fanout 1.
+    const repo = await initRepo(join(await tempDir(), 'relaid'));
+    await commitFile(repo, 'a', 'a');
+    const ids = await makeEmptyCommits(repo, 250);
+    const entries = ids.slice(0, 249).map((commit) => ({ commit, line: fakeNoteLine() }));
+    await appendNoteLines(repo, REF, entries);
+    expect(await git(repo, 'ls-tree', REF)).not.toMatch(/\ttree/);
+    await git(repo, 'notes', `--ref=${REF}`, 'add', '-m', fakeNoteLine(), ids[249]);
+    expect(await git(repo, 'ls-tree', REF)).toMatch(/^040000 tree [0-9a-f]+\t[0-9a-f]{2}$/m);
+
+    const extra = fakeNoteLine();
+    await appendNoteLines(repo, REF, [{ commit: ids[7], line: extra }]);
+    expect(await gitNotesShow(repo, REF, ids[7])).toBe(sorted([entries[7].line, extra]).join('\n') + '\n');
+    expect((await git(repo, 'ls-tree', '-r', REF)).split('\n')).toHaveLength(250);
+    expect(await readNoteLines(repo, REF, ids[7])).toEqual(sorted([entries[7].line, extra]));
+  });
+
+  it('reads and updates notes kept under a deeper (two-level) fanout written by another tool', async () => {
+    const { clones, commits } = await remoteWithClones({ clones: 1, commits: 3 });
+    const [repo] = clones;
+    const lines = commits.map(() => fakeNoteLine());
+    const index = join(await tempDir(), 'index');
+    for (const [i, c] of commits.entries()) {
+      const blob = (await runGit(['hash-object', '-w', '--stdin'], { cwd: repo, input: lines[i] + '\n' })).stdout.trim();
+      const path = `${c.slice(0, 2)}/${c.slice(2, 4)}/${c.slice(4)}`;
+      await runGit(['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], { cwd: repo, env: { GIT_INDEX_FILE: index } });
+    }
+    const tree = (await runGit(['write-tree'], { cwd: repo, env: { GIT_INDEX_FILE: index } })).stdout.trim();
+    await git(repo, 'update-ref', REF, await git(repo, 'commit-tree', '--no-gpg-sign', '-m', 'other tool', tree));
+    expect(await gitNotesShow(repo, REF, commits[1])).toBe(lines[1] + '\n'); // git reads this layout
+
+    expect(await readNoteLines(repo, REF, commits[1])).toEqual([lines[1]]);
+    const extra = fakeNoteLine();
+    expect(await appendNoteLines(repo, REF, [{ commit: commits[1], line: extra }])).toEqual({ added: 1 });
+    expect(await gitNotesShow(repo, REF, commits[1])).toBe(sorted([lines[1], extra]).join('\n') + '\n');
+    expect((await git(repo, 'ls-tree', '-r', REF)).split('\n')).toHaveLength(3);
+    for (const i of [0, 2]) expect(await gitNotesShow(repo, REF, commits[i])).toBe(lines[i] + '\n');
+  });
+
   it('works in a SHA-256 repository, through a remote', async () => {
     const { clones, commits, remote } = await remoteWithClones({ clones: 2, commits: 2, objectFormat: 'sha256' });
     const line = fakeNoteLine();
