@@ -14,7 +14,14 @@ export interface CliIO {
   cwd: string;
 }
 
+let pipeGuard = false;
+
 export function processIO(): CliIO {
+  if (!pipeGuard) {
+    // `countersign verify … | head` closes our stdout early: that is the reader's choice, not a crash to report.
+    pipeGuard = true;
+    for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
+  }
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 

@@ -133,10 +133,13 @@ describe('sign refuses bad input and writes nothing', () => {
     });
   });
 
-  it('a repository directory that does not exist', async () => {
-    const r = await runCli(['verify', '--repo', join(tmp.dir, 'no-repo'), 'HEAD']);
-    expect(r.code).not.toBe(0);
-    expect(expectOneLineError(r)).toMatch(/does not exist/);
+  it('a repository directory that does not exist, or is not a git repository', async () => {
+    const missing = await runCli(['verify', '--repo', join(tmp.dir, 'no-repo'), 'HEAD']);
+    expect(missing.code).toBe(2);
+    expect(expectOneLineError(missing)).toBe(`countersign: --repo ${join(tmp.dir, 'no-repo')} does not exist`);
+    const notGit = await runCli(['verify', 'HEAD'], { cwd: tmp.dir });
+    expect(notGit.code).toBe(2);
+    expect(expectOneLineError(notGit)).toBe(`countersign: the current directory (${tmp.dir}) is not a git repository (pass --repo DIR)`);
   });
 });
 

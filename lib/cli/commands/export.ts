@@ -11,6 +11,7 @@ import { serializeStatement } from '../../statement/statement';
 import { flag, parseCommandArgs, requireStr, str } from '../args';
 import { EXIT_OK, oneLine } from '../exit';
 import type { CliIO } from '../io';
+import { repoDir } from '../repo';
 import type { Command } from './types';
 
 const HELP = `usage: countersign export [options] COMMIT --out DIR
@@ -70,7 +71,7 @@ export const exportCommand: Command = {
       io.stdout.write(HELP);
       return EXIT_OK;
     }
-    const repo = resolve(io.cwd, str(args, 'repo') ?? '.');
+    const repo = await repoDir(io.cwd, str(args, 'repo'));
     const out = resolve(io.cwd, requireStr('export', args, 'out', '--out'));
     const remote = str(args, 'remote') ?? 'origin';
     await checkOutDir(out);

@@ -12,6 +12,7 @@ import { CountersignError } from '../../errors';
 import { flag, parseCommandArgs, requireStr, str } from '../args';
 import { EXIT_OK, oneLine } from '../exit';
 import type { CliIO } from '../io';
+import { repoDir } from '../repo';
 import { sshKeygenSign, sshKeygenTypeName } from '../ssh-keygen';
 import type { Command } from './types';
 
@@ -56,7 +57,7 @@ export const signCommand: Command = {
       io.stdout.write(HELP);
       return EXIT_OK;
     }
-    const repo = resolve(io.cwd, str(args, 'repo') ?? '.');
+    const repo = await repoDir(io.cwd, str(args, 'repo'));
     const keyPath = resolve(io.cwd, requireStr('sign', args, 'key', '--key'));
     const identity = checkPrincipal(requireStr('sign', args, 'identity', '--identity'));
     const verdict = checkVerdict(str(args, 'verdict') ?? 'approve');

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { evaluateCommit } from '../../gate/evaluate';
 import { resolveCommit } from '../../git/commit';
 import { fetchNotes } from '../../notes/store';
@@ -7,6 +6,7 @@ import { flag, parseCommandArgs, positiveInt, str } from '../args';
 import { EXIT_FAILED, EXIT_OK, oneLine } from '../exit';
 import { formatVerifyTable, type VerifiedCommit } from '../format';
 import type { CliIO } from '../io';
+import { repoDir } from '../repo';
 import type { Command } from './types';
 
 const HELP = `usage: countersign verify [options] COMMIT...
@@ -49,7 +49,7 @@ export const verifyCommand: Command = {
       io.stdout.write(HELP);
       return EXIT_OK;
     }
-    const repo = resolve(io.cwd, str(args, 'repo') ?? '.');
+    const repo = await repoDir(io.cwd, str(args, 'repo'));
     const remote = str(args, 'remote') ?? 'origin';
     const thresholdOverride = positiveInt('verify', str(args, 'threshold'), '--threshold');
 

@@ -1,0 +1,19 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { CountersignError } from '../errors';
+import { runGit } from '../git/run';
+
+/** `--repo DIR` (default: the current directory), checked up front so the message names the option, not a git plumbing command. */
+export async function repoDir(cwd: string, given: string | undefined): Promise<string> {
+  const dir = resolve(cwd, given ?? '.');
+  const what = given === undefined ? `the current directory (${dir})` : `--repo ${dir}`;
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new CountersignError('bad-input', `${what} is not a directory`);
+  } catch (e) {
+    if (e instanceof CountersignError) throw e;
+    throw new CountersignError('bad-input', `${what} does not exist`);
+  }
+  const r = await runGit(['rev-parse', '--git-dir'], { cwd: dir, allowFailure: true });
+  if (r.code !== 0) throw new CountersignError('bad-input', `${what} is not a git repository${given === undefined ? ' (pass --repo DIR)' : ''}`);
+  return dir;
+}
