@@ -247,3 +247,22 @@ describe('countersign export', () => {
     expect(await readFile(join(out, 'README.txt'), 'utf8')).toMatch(/erin@example\.org .*FAILED in countersign: the authenticator did not verify the user/);
   });
 });
+
+describe('SHA-256 repositories', () => {
+  it('sign --no-push writes only the local notes ref; verify reads 64-digit ids', async () => {
+    const d = await createDemoRepo({ objectFormat: 'sha256', signers: [{ principal: 'bob@example.org', publicKey: keys.bob.publicKeyText }], policy: { threshold: 1 } });
+    try {
+      const c = d.commits[0];
+      expect(c.id).toMatch(/^[0-9a-f]{64}$/);
+      const signed = await runCli(['sign', '--repo', d.clone, '--key', keys.bob.privatePath, '--identity', 'bob@example.org', '--no-push', c.id]);
+      expect(signed.code).toBe(0);
+      expect(signed.stdout).toContain('Saved in refs/notes/countersign (not pushed: --no-push).');
+      expect((await run('git', ['-C', d.remote, 'for-each-ref', 'refs/notes/'])).stdout).toBe('');
+      const r = await runCli(['verify', '--repo', d.clone, '--no-fetch', '--json', c.id]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).commits[0]).toMatchObject({ commit: c.id, tree: c.tree, count: 1, met: true });
+    } finally {
+      await d.cleanup();
+    }
+  });
+});
