@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { CountersignError } from '../errors';
-import { SshWriter } from '../ssh/wire';
 
 /**
  * What an SSHSIG key actually signs (PROTOCOL.sshsig):
@@ -40,5 +39,17 @@ export function signedDataBlob(namespace: string, message: Uint8Array, hashAlg: 
 }
 
 export function signedDataBlobFromHash(namespace: string, hashAlg: string, messageHash: Uint8Array): Uint8Array {
-  return new SshWriter().raw(SSHSIG_MAGIC).string(namespace).string('').string(hashAlg).string(messageHash).bytes();
+  // Written into one buffer: this runs once per verified signature.
+  const ns = Buffer.from(namespace, 'utf8');
+  const alg = Buffer.from(hashAlg, 'utf8');
+  const out = Buffer.allocUnsafe(6 + 4 + ns.length + 4 + 4 + alg.length + 4 + messageHash.length);
+  let o = out.write(SSHSIG_MAGIC, 0, 'latin1');
+  o = out.writeUInt32BE(ns.length, o);
+  o += ns.copy(out, o);
+  o = out.writeUInt32BE(0, o);
+  o = out.writeUInt32BE(alg.length, o);
+  o += alg.copy(out, o);
+  o = out.writeUInt32BE(messageHash.length, o);
+  out.set(messageHash, o);
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
