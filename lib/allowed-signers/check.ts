@@ -62,6 +62,14 @@ export function checkAllowedSigners(
     return { ok: false, failure: 'not-allowed', reason: `key ${fp} is listed only as a cert-authority for ${JSON.stringify(p.identity)}` };
   }
   if (!principalSeen) {
+    const listedAs = principalsForKey(signers, p.key);
+    if (listedAs.length > 0) {
+      return {
+        ok: false,
+        failure: 'not-allowed',
+        reason: `key ${fp} is listed for ${listedAs.map((x) => JSON.stringify(x)).join(', ')}, not for identity ${JSON.stringify(p.identity)}`,
+      };
+    }
     return { ok: false, failure: 'not-allowed', reason: `no allowed_signers entry matches identity ${JSON.stringify(p.identity)}` };
   }
   return { ok: false, failure: 'not-allowed', reason: `key ${fp} is not an allowed signer for ${JSON.stringify(p.identity)}` };

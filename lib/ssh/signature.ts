@@ -1,6 +1,6 @@
 import { createHash, verify as cryptoVerify } from 'node:crypto';
 import { CountersignError } from '../errors';
-import { fixedToRS, rsToFixed, type EcdsaRS } from './ecdsa-der';
+import { rsToFixed, type EcdsaRS } from './ecdsa-der';
 import {
   KEY_ECDSA_P256,
   KEY_ED25519,
@@ -299,4 +299,3 @@ export function encodeWebauthnSignature(p: {
     .bytes();
 }
 
-export { fixedToRS };

@@ -44,11 +44,17 @@ describe('verifySshSig', () => {
     ['malformed', { signature: sig.subarray(0, 50) }, /truncated/],
     ['namespace', { namespace: 'git' }, /made for namespace "countersign-review@countersign.dev", expected "git"/],
     ['signature', { message: new TextEncoder().encode('other') }, /challenge is not the signed data/],
-    ['not-allowed', { identity: 'bob@example.org' }, /no allowed_signers entry matches identity "bob@example.org"/],
+    ['not-allowed', { identity: 'bob@example.org' }, /key SHA256:\S+ is listed for "alice@example.org", not for identity "bob@example.org"/],
   ] as const)('classifies a %s failure with a specific reason', (failure, change, reason) => {
     const r = verifySshSig({ ...base, ...change });
     expect(r).toMatchObject({ ok: false, failure });
     if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+
+  it('says when no line names the identity at all', () => {
+    const r = verifySshSig({ ...base, allowedSigners: [] });
+    expect(r).toMatchObject({ ok: false, failure: 'not-allowed' });
+    if (!r.ok) expect(r.reason).toBe('no allowed_signers entry matches identity "alice@example.org"');
   });
 
   it('reports expired and not-yet-valid keys, with the line and times', () => {
