@@ -114,7 +114,9 @@ function hintFor(stderr: string): string {
  */
 export function runGit(args: string[], opts: RunGitOptions): Promise<RunGitResult> {
   const fullArgs = FIXED_CONFIG.flatMap((c) => ['-c', c]).concat(args);
-  const what = `git ${args.find((a) => !a.startsWith('-')) ?? args[0] ?? ''}`.trim();
+  let sub = 0;
+  while (sub < args.length && args[sub].startsWith('-')) sub += args[sub] === '-c' || args[sub] === '-C' ? 2 : 1;
+  const what = `git ${args[sub] ?? args[0] ?? ''}`.trim();
   return new Promise((resolve, reject) => {
     if (!existsSync(opts.cwd)) {
       reject(new CountersignError('git-failed', `${what} failed: directory ${opts.cwd} does not exist`));

@@ -8,7 +8,7 @@ import { repoKey, withLock } from './lock';
 import { checkNotesRef, checkRemote, DEFAULT_NOTES_REF, sideRefFor } from './ref';
 import { listNotes, readNotesFor, readTip } from './tree';
 import { noteContent, noteLineSet, toLatin1Line, unionLines } from './union';
-import { NOTES_IDENTITY_ENV, writeNotesCommit } from './write';
+import { maybeMaintain, NOTES_IDENTITY_ENV, writeNotesCommit } from './write';
 
 export { DEFAULT_NOTES_REF, sideRefFor } from './ref';
 
@@ -148,7 +148,10 @@ export async function writeValidatedEntries(repoDir: string, notesRef: string, e
       if (changed.size === 0) return added;
       const message = `countersign: ${lineCount} signature line(s) on ${changed.size} commit(s)\n`;
       const outcome = await writeNotesCommit(repoDir, notesRef, tip, changed, message, replace);
-      if (outcome.ok) return added;
+      if (outcome.ok) {
+        await maybeMaintain(repoDir, repoKey(repoDir));
+        return added;
+      }
       if (!outcome.raced && (await readTip(repoDir, notesRef)) === tip) {
         throw new CountersignError('git-failed', `could not write ${notesRef} in ${repoDir}: ${outcome.stderr.split('\n').slice(0, 4).join('; ')}`);
       }
