@@ -65,7 +65,7 @@ export function InviteForm() {
         {invite && (
           <div className="space-y-2 rounded-lg border border-ok/50 bg-ok-soft p-3 text-sm">
             <p>
-              Invite for <strong className="break-all">{invite.email}</strong>, valid once until{' '}
+              Invite for <strong className="wrap-anywhere">{invite.email}</strong>, valid once until{' '}
               {formatDateTime(invite.expiresAt)}. Send this link to them privately:
             </p>
             <p className="rounded bg-raised p-2 font-mono text-xs break-all">{invite.url}</p>

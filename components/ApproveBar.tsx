@@ -125,10 +125,11 @@ export function ApproveBar({
         last,
       ]);
       if (result.status === 'saved') setWaitingToPublish(true);
-      const notes: string[] = [];
-      if (!result.counted) notes.push("Your key is not in this repository's allowed_signers, so this approval does not count towards the policy.");
-      if (result.warning) notes.push(result.warning);
-      setNote(notes.length ? notes.join(' ') : null);
+      // The server's warning is the precise one; the fallback covers a bare `counted: false`.
+      setNote(
+        result.warning ??
+          (result.counted ? null : "Recorded, but it does not count: your key is not in this repository's allowed_signers."),
+      );
       router.refresh();
     } catch (e) {
       setSteps([]);
@@ -159,7 +160,7 @@ export function ApproveBar({
               ))}
             </ol>
           )}
-          {note && <p className="text-warn">{note}</p>}
+          {note && <p className="text-xs text-warn wrap-anywhere">{note}</p>}
           {!busy && steps.length === 0 && viewerHasSigned && <p className="text-ok">You have approved this commit.</p>}
           {!busy && steps.length === 0 && pendingPublish && viewerHasSigned && (
             <p className="text-muted">Saved, will be published — the server retries by itself.</p>

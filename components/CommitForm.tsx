@@ -88,11 +88,11 @@ export function CommitForm({ repos }: { repos: { name: string }[] }) {
           />
         </div>
       </div>
-      <div className="flex flex-wrap gap-2">
-        <button type="submit" className="btn-secondary flex-1" disabled={busy}>
+      <div className="grid grid-cols-2 gap-2">
+        <button type="submit" className="btn-secondary px-2 whitespace-nowrap" disabled={busy}>
           Open
         </button>
-        <button type="button" className="btn-primary flex-1" onClick={request} disabled={busy}>
+        <button type="button" className="btn-primary px-2 whitespace-nowrap" onClick={request} disabled={busy}>
           Request review
         </button>
       </div>

@@ -75,7 +75,7 @@ export function Enroll({ inviteToken, onDone }: { inviteToken?: string; onDone?:
           </h2>
           <p className="text-sm">
             <strong>{result.device.name}</strong> can now approve commits as{' '}
-            <strong className="break-all">{result.user.email}</strong>.
+            <strong className="wrap-anywhere">{result.user.email}</strong>.
           </p>
         </div>
         <div className="card space-y-4">

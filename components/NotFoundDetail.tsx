@@ -13,7 +13,7 @@ export function NotFoundDetail() {
     <div className="card space-y-2 text-sm">
       <p>
         No commit <span className="font-mono break-all">{commit}</span> in repository{' '}
-        <strong className="break-all">{repo}</strong>.
+        <strong className="wrap-anywhere">{repo}</strong>.
       </p>
       {!isFullObjectId(commit) && (
         <p className="text-muted">

@@ -135,7 +135,7 @@ function SignatureRow({ s }: { s: SignatureLineView }) {
         {!s.ok ? '✕' : s.counted ? '✓' : '!'}
       </span>
       <div className="min-w-0 flex-1">
-        <p className="text-sm font-medium break-all">{s.signer}</p>
+        <p className="text-sm font-medium wrap-anywhere">{s.signer}</p>
         <p className="text-xs text-muted">
           {s.verdict} · <time dateTime={s.time}>{formatDateTime(s.time)}</time> · <span>{state}</span>
         </p>
@@ -151,7 +151,7 @@ function Person({ label, p }: { label: string; p: PersonView }) {
     <div className="py-2.5">
       <dt className="text-xs font-medium text-muted">{label}</dt>
       <dd className="text-sm">
-        <span className="font-medium">{p.name}</span> <span className="break-all text-muted">&lt;{p.email}&gt;</span>
+        <span className="font-medium">{p.name}</span> <span className="wrap-anywhere text-muted">&lt;{p.email}&gt;</span>
         <br />
         <time dateTime={p.date} className="text-xs text-muted">
           {formatDateTime(p.date)} ({relativeTime(p.date)})
@@ -200,7 +200,7 @@ function CommitFacts({ review }: { review: ReviewView }) {
         </div>
         <div className="py-2.5">
           <dt className="text-xs font-medium text-muted">Branches</dt>
-          <dd className="text-sm break-all">
+          <dd className="text-sm wrap-anywhere">
             {review.branches.length > 0 ? review.branches.join(', ') : <span className="text-muted">none</span>}
           </dd>
         </div>

@@ -101,6 +101,8 @@ export function SignIn({ next }: { next: string }) {
           placeholder="you@example.com"
           aria-describedby="signin-account-hint"
           className="field"
+          // Browsers may fill this field (passkey autofill) before React hydrates.
+          suppressHydrationWarning
         />
         <p id="signin-account-hint" className="mt-1 text-xs text-muted">
           Optional: tap the field to pick a saved passkey, or use the button.

@@ -25,7 +25,7 @@ export default async function DevicesPage() {
       <div className="space-y-1">
         <h1 className="text-2xl font-bold">Devices</h1>
         <p className="text-sm text-muted">
-          Passkeys that can approve as <strong className="break-all text-fg">{user.email}</strong>. Each has its own line
+          Passkeys that can approve as <strong className="wrap-anywhere text-fg">{user.email}</strong>. Each has its own line
           for a repository&apos;s allowed_signers.
         </p>
       </div>
