@@ -43,7 +43,10 @@ export interface FetchResult {
   updated: boolean;
 }
 
-const WRITE_ATTEMPTS = 12;
+/** Local CAS rounds before giving up; with the backoff below that is several seconds of contention. */
+const WRITE_ATTEMPTS = 40;
+/** Full-jitter exponential backoff: breaks the lock-step in which one writer keeps losing to another. */
+const casBackoff = (attempt: number) => sleep(Math.random() * Math.min(250, 4 * 2 ** attempt));
 
 /** Times a local write or merge lost the compare-and-swap to another writer and was redone (diagnostics). */
 export const notesWriteStats = { casRetries: 0 };
@@ -157,7 +160,7 @@ export async function writeValidatedEntries(repoDir: string, notesRef: string, e
       }
       // Another process moved the ref between our read and our write: read again, re-union.
       notesWriteStats.casRetries++;
-      await sleep(Math.random() * 5 * attempt);
+      await casBackoff(attempt);
     }
     throw new CountersignError('git-failed', `gave up writing ${notesRef} in ${repoDir} after ${WRITE_ATTEMPTS} attempts: other writers kept moving it`);
   });
@@ -223,7 +226,7 @@ export async function mergeNotesRef(repoDir: string, notesRef: string, otherRef:
       if (!result || result === local) return { updated: false };
       if (await updateRef(repoDir, notesRef, result, local)) return { updated: true };
       notesWriteStats.casRetries++;
-      await sleep(Math.random() * 5 * attempt);
+      await casBackoff(attempt);
     }
     throw new CountersignError('git-failed', `gave up merging ${otherRef} into ${notesRef} in ${repoDir}: other writers kept moving it`);
   });
