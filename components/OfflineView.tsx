@@ -21,14 +21,8 @@ type State =
  */
 export function OfflineView() {
   const [state, setState] = useState<State>({ kind: 'loading' });
-  const [online, setOnline] = useState(true);
 
   useEffect(() => {
-    setOnline(navigator.onLine);
-    const on = () => setOnline(true);
-    const off = () => setOnline(false);
-    window.addEventListener('online', on);
-    window.addEventListener('offline', off);
     void (async () => {
       const m = window.location.pathname.match(/^\/r\/([^/]+)\/([^/]+)\/?$/);
       if (m) {
@@ -42,10 +36,6 @@ export function OfflineView() {
         setState({ kind: 'home', inbox, reviews });
       }
     })();
-    return () => {
-      window.removeEventListener('online', on);
-      window.removeEventListener('offline', off);
-    };
   }, []);
 
   const savedAt = state.kind === 'review' ? state.saved.savedAt : state.kind === 'home' ? state.inbox?.savedAt : undefined;
@@ -58,7 +48,7 @@ export function OfflineView() {
           {savedAt && <span className="block text-xs">saved {formatDateTime(savedAt)}</span>}
         </p>
         <button type="button" className="btn-secondary shrink-0 px-3 text-sm" onClick={() => window.location.reload()}>
-          {online ? 'Reload' : 'Try again'}
+          Try again
         </button>
       </div>
 
