@@ -121,15 +121,16 @@ async function main() {
   const signers = parseAllowedSignersLenient(allowedSignersText).signers;
   const verifyOne = (it: Item) => verifySshSig({ signature: it.sig, message: it.message, namespace: NS, allowedSigners: signers, identity: it.identity }).ok;
   for (const it of items) verifyOne(it); // warm-up pass (JIT, key caches), not timed
-  // Median of 5 timed passes over the whole corpus.
-  const passes: number[] = [];
+  // Timed passes over the whole corpus until at least 2 s have elapsed (>= 3 passes): a long
+  // window, so a busy machine's scheduling noise averages out as it does for ssh-keygen.
   let ours: boolean[] = [];
-  for (let p = 0; p < 5; p++) {
-    const t0 = performance.now();
+  let passes = 0;
+  const t0 = performance.now();
+  while (passes < 3 || performance.now() - t0 < 2000) {
     ours = items.map(verifyOne);
-    passes.push(performance.now() - t0);
+    passes++;
   }
-  const oursMs = passes.sort((a, b) => a - b)[2];
+  const oursMs = (performance.now() - t0) / passes;
 
   // The same on PARALLEL worker threads, each verifying a contiguous share (like for like with
   // PARALLEL ssh-keygen processes).
@@ -147,17 +148,17 @@ async function main() {
     w.once('error', reject);
   });
   await Promise.all(workers.map(next)); // 'ready' after warm-up
-  const threadPasses: number[] = [];
   let threaded: boolean[] = [];
-  for (let p = 0; p < 5; p++) {
-    const t0 = performance.now();
+  let threadRuns = 0;
+  const tThreads = performance.now();
+  while (threadRuns < 3 || performance.now() - tThreads < 2000) {
     const results = workers.map(next);
     workers.forEach((w) => w.postMessage('go'));
     threaded = ((await Promise.all(results)) as boolean[][]).flat();
-    threadPasses.push(performance.now() - t0);
+    threadRuns++;
   }
+  const threadsMs = (performance.now() - tThreads) / threadRuns;
   workers.forEach((w) => w.postMessage('stop'));
-  const threadsMs = threadPasses.sort((a, b) => a - b)[2];
 
   // ---- ssh-keygen, one process per signature ----
   const tmp = await makeTempDir('countersign-bench-');
@@ -197,8 +198,8 @@ async function main() {
   for (const [k, v] of kinds) console.log(`  ${k.padEnd(28)} ${String(v.n).padStart(5)}  valid ${v.good}`);
   console.log(`machine: ${cpus().length} CPU(s), ${cpus()[0]?.model ?? '?'}; node ${process.version}; load average before run ${loadBefore}, after ${loadavg()[0].toFixed(2)}`);
   const line = (label: string, ms: number) => console.log(`${label.padEnd(52)} ${ms.toFixed(0).padStart(7)} ms  ${rate(items.length, ms).padStart(6)} signatures/s`);
-  line('ours: in-process, 1 thread (median of 5 passes)', oursMs);
-  line(`ours: in-process, ${PARALLEL} worker threads (median of 5 passes)`, threadsMs);
+  line(`ours: in-process, 1 thread (mean of ${passes} passes)`, oursMs);
+  line(`ours: in-process, ${PARALLEL} worker threads (mean of ${threadRuns} passes)`, threadsMs);
   line('ssh-keygen -Y verify: 1 process per signature, sequential', sequential.ms);
   line(`ssh-keygen -Y verify: 1 process per signature, ${PARALLEL} at a time`, parallel.ms);
   const oneCore = sequential.ms / oursMs;
