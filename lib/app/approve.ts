@@ -2,7 +2,7 @@ import { generateAuthenticationOptions, type AuthenticationResponseJSON, type Pu
 import { AuthRequiredError } from '../auth/context';
 import { activeCredential, verifyAssertion } from '../auth/webauthn';
 import { CountersignError } from '../errors';
-import { evaluateCommit } from '../gate/evaluate';
+import { evaluateLines } from '../gate/evaluate';
 import { formatNoteLine } from '../notes/line';
 import { readNoteLines, type PublishResult } from '../notes/store';
 import { parsePublicKeyText } from '../ssh/public-key';
@@ -112,6 +112,17 @@ export async function approveVerify(
   if (challenge.repo !== repo.config.name || challenge.commitId !== String(commitId).toLowerCase()) {
     throw new CountersignError('forbidden', `this approval was prepared for another commit (${challenge.repo} ${challenge.commitId?.slice(0, 12)}); nothing was signed`);
   }
+  const statement = parseStatement(challenge.statement!);
+  // The repository side (trusted policy, the commit, its current note) is read while the
+  // assertion is being checked; nothing is written before every check has passed.
+  const gitSide = (async () => {
+    const trusted = await repo.trusted();
+    const notesRef = repo.notesRefFor(trusted);
+    const [commit, lines] = await Promise.all([repo.commit(statement.commit), readNoteLines(repo.dir, notesRef, statement.commit)]);
+    return { trusted, notesRef, commit, lines };
+  })();
+  gitSide.catch(() => {}); // awaited below; a refusal first must not leave it unhandled
+
   const cred = await activeCredential(app, req.response.id);
   if (cred.userId !== user.id) throw new CountersignError('forbidden', 'that passkey belongs to another user; approve with your own passkey');
   const handle = req.response.response?.userHandle;
@@ -121,12 +132,12 @@ export async function approveVerify(
   }
   await verifyAssertion(app, cred, req.response, challenge.challenge, 'approval');
 
-  const statement = parseStatement(challenge.statement!);
-  const trusted = await repo.trusted();
+  const { trusted, notesRef, commit, lines: before } = await gitSide;
   const namespace = trusted.policy.namespace;
   if (statement.repository !== trusted.policy.repository) {
     throw new CountersignError('conflict', 'the repository name in the trusted policy changed since this approval was prepared; tap Approve again');
   }
+  if (commit.tree !== statement.tree) throw new CountersignError('conflict', 'the commit in the repository does not match the prepared statement; nothing was signed');
   const key = parsePublicKeyText(cred.sshKey);
   const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64url'));
   const sshsig = packageAssertion({
@@ -149,25 +160,35 @@ export async function approveVerify(
   if (!check.ok) throw new CountersignError('bad-signature', `the packaged signature does not verify (${check.reason}); nothing was written`);
   const line = formatNoteLine({ verdict: statement.verdict, signer: statement.signer, time: statement.time, signature: sshsig });
 
-  const notesRef = repo.notesRefFor(trusted);
-  const commit = await resolveReviewCommit(repo, statement.commit);
   const ctx = { repository: statement.repository, commit: commit.id, tree: commit.tree, namespace };
-  const existing = linesBy(await readNoteLines(repo.dir, notesRef, commit.id), ctx, user.email, [cred], statement.verdict);
+  const existing = linesBy(before, ctx, user.email, [cred], statement.verdict);
 
   let status: ApproveResultView['status'];
   let written = line;
+  let after = before;
   if (existing.length > 0) {
     status = 'already';
     written = existing[0].line;
     if (app.publisher.pending(repo.config.name)) void app.publisher.publish(repo.config.name);
   } else {
     const { published } = await repo.outbox(notesRef).add([{ commit: commit.id, line }]);
+    after = [...before, line];
     app.publisher.noteAdded(repo.config.name, notesRef, published);
     const result = await Promise.race<PublishResult | null>([published, sleep(PUBLISH_WAIT_MS).then(() => null)]);
     status = result?.pushed ? 'published' : 'saved';
   }
 
-  const verdict = await evaluateCommit({ repoDir: repo.dir, commit: commit.id, trusted, notesRef });
+  // The policy as of this write (the note as read plus our line; no second read of the note).
+  const verdict = evaluateLines({
+    lines: after,
+    repository: trusted.policy.repository,
+    commit: commit.id,
+    tree: commit.tree,
+    author: commit.author.email,
+    policy: trusted.policy,
+    allowedSigners: trusted.allowedSigners,
+    now: new Date(),
+  });
   const counted = keyTrusted(trusted, user.email, cred.sshKey);
   const warnings: string[] = [];
   if (!counted) {

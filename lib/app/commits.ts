@@ -1,5 +1,5 @@
 import { CountersignError, isCountersignError } from '../errors';
-import { resolveCommit, type CommitInfo } from '../git/commit';
+import type { CommitInfo } from '../git/commit';
 import { OBJECT_ID_RE } from '../statement/fields';
 import type { RepoHandle } from './repos';
 
@@ -15,14 +15,14 @@ export async function resolveReviewCommit(repo: RepoHandle, id: string): Promise
   }
   await repo.refresh();
   try {
-    return await resolveCommit(repo.dir, commit);
+    return await repo.commit(commit);
   } catch (e) {
     if (!isCountersignError(e) || e.code !== 'unknown-commit') throw e;
   }
   await repo.refresh({ maxAgeMs: 0 });
   await repo.fetchCommit(commit);
   try {
-    return await resolveCommit(repo.dir, commit);
+    return await repo.commit(commit);
   } catch (e) {
     if (isCountersignError(e) && e.code === 'unknown-commit') {
       const why = repo.lastFetchError ? ' (and its remote could not be reached just now)' : '';

@@ -1,6 +1,5 @@
 import { isCountersignError } from '../errors';
 import { evaluateCommit } from '../gate/evaluate';
-import { resolveCommit } from '../git/commit';
 import { listCredentials } from '../store/credentials';
 import { listRequests } from '../store/requests';
 import type { App } from './app';
@@ -33,7 +32,7 @@ export async function getInbox(app: App, viewer: UserView, opts: { limit?: numbe
       const notesRef = repo.notesRefFor(trusted);
       for (const r of reqs) {
         try {
-          const commit = await resolveCommit(repo.dir, r.commitId);
+          const commit = await repo.commit(r.commitId);
           const v = await evaluateCommit({ repoDir: repo.dir, commit: commit.id, trusted, notesRef });
           const ctx = { repository: trusted.policy.repository, commit: commit.id, tree: commit.tree, namespace: trusted.policy.namespace };
           items.set(r.id, {

@@ -3,6 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_NOTES_REF, type RepositoryConfig } from '../config/config';
 import { CountersignError } from '../errors';
+import { resolveCommit, type CommitInfo } from '../git/commit';
 import { runGit } from '../git/run';
 import { createNotesOutbox, type NotesOutbox } from '../notes/outbox';
 import { fetchNotes } from '../notes/store';
@@ -16,6 +17,7 @@ import { loadTrustedPolicy, type TrustedPolicy } from '../policy/trusted';
 export const REMOTE = 'origin';
 /** Reviews are built from a clone at most this old; older → fetch first. */
 export const FRESH_MS = 3000;
+const COMMIT_CACHE = 1000;
 
 export interface RefreshResult {
   ok: boolean;
@@ -35,6 +37,8 @@ export interface RepoHandle {
   notesRefFor(trusted: TrustedPolicy): string;
   /** The batching local-first writer for a notes ref of this clone. */
   outbox(notesRef: string): NotesOutbox;
+  /** A commit of the clone by full id; objects never change, so answers are cached. Throws 'unknown-commit'. */
+  commit(id: string): Promise<CommitInfo>;
   lastFetchAt: number;
   lastFetchError: string | null;
 }
@@ -43,7 +47,11 @@ export async function openRepo(dataDir: string, config: RepositoryConfig): Promi
   const dir = path.join(dataDir, 'repos', config.name);
   await ensureClone(dir, config.remote);
   let inflight: Promise<RefreshResult> | null = null;
+  // The trusted policy only changes when a fetch moves the refs it is read from: cached until then
+  // (reading it costs three git processes, which matter on the approval path).
+  let trustedCache: Promise<TrustedPolicy> | null = null;
   const outboxes = new Map<string, NotesOutbox>();
+  const commits = new Map<string, Promise<CommitInfo>>();
   const handle: RepoHandle = {
     config,
     dir,
@@ -58,6 +66,7 @@ export async function openRepo(dataDir: string, config: RepositoryConfig): Promi
         const started = Date.now();
         try {
           await fetchBranches(dir);
+          trustedCache = null;
           // Others' signatures (the CLI, other instances) arrive through the remote's notes.
           let notesRef = config.notesRef ?? DEFAULT_NOTES_REF;
           try {
@@ -83,7 +92,14 @@ export async function openRepo(dataDir: string, config: RepositoryConfig): Promi
       return r.code === 0;
     },
     trusted() {
-      return loadTrustedPolicy(dir, config.policyRef ?? null, { remote: REMOTE });
+      if (!trustedCache) {
+        const p = loadTrustedPolicy(dir, config.policyRef ?? null, { remote: REMOTE });
+        trustedCache = p;
+        p.catch(() => {
+          if (trustedCache === p) trustedCache = null; // errors are not cached
+        });
+      }
+      return trustedCache;
     },
     notesRefFor(trusted) {
       const ref = trusted.policy.notesRef;
@@ -94,6 +110,16 @@ export async function openRepo(dataDir: string, config: RepositoryConfig): Promi
         );
       }
       return ref;
+    },
+    commit(id) {
+      let p = commits.get(id);
+      if (!p) {
+        p = resolveCommit(dir, id);
+        commits.set(id, p);
+        p.catch(() => commits.delete(id)); // an unknown commit may be fetched later
+        if (commits.size > COMMIT_CACHE) commits.delete(commits.keys().next().value as string);
+      }
+      return p;
     },
     outbox(notesRef) {
       let o = outboxes.get(notesRef);

@@ -1,4 +1,4 @@
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { CountersignError } from '../errors';
 
@@ -17,11 +17,15 @@ export interface LockInfo {
   role: 'server' | 'cli';
   /** Unix socket of the running server's control channel (lib/app/control.ts). */
   socket?: string;
+  /** The child process that has the database files open (lib/store/pglite.ts), if any. */
+  dbPid?: number;
 }
 
 export interface DataDirLock {
   path: string;
   info: LockInfo;
+  /** Records more about the holder (e.g. the database child's pid). */
+  update(extra: Partial<LockInfo>): void;
   release(): void;
 }
 
@@ -50,12 +54,17 @@ export function readLock(dataDir: string): LockInfo | null {
   }
 }
 
+/** A holder is alive while its process, or the database process it started, still runs. */
+function holderAlive(info: LockInfo): boolean {
+  return isAlive(info.pid) || (typeof info.dbPid === 'number' && isAlive(info.dbPid));
+}
+
 /** The live holder of the lock (another process, or this one), or null when nobody holds it. */
 export function lockHolder(dataDir: string): LockInfo | null {
   const info = readLock(dataDir);
   if (!info) return null;
   if (info.pid === process.pid) return held.has(lockPath(dataDir)) ? info : null;
-  return isAlive(info.pid) ? info : null;
+  return holderAlive(info) ? info : null;
 }
 
 export function acquireDataDirLock(dataDir: string, role: LockInfo['role'], socket?: string): DataDirLock {
@@ -78,6 +87,10 @@ export function acquireDataDirLock(dataDir: string, role: LockInfo['role'], sock
       const lock: DataDirLock = {
         path: file,
         info,
+        update(extra) {
+          Object.assign(info, extra);
+          writeFileSync(file, JSON.stringify(info) + '\n', { mode: 0o600 });
+        },
         release() {
           held.delete(file);
           try {
@@ -104,7 +117,7 @@ export function acquireDataDirLock(dataDir: string, role: LockInfo['role'], sock
     } catch {
       /* a torn write from a crash: treat as stale */
     }
-    if (stale && stale.pid !== process.pid && isAlive(stale.pid)) {
+    if (stale && stale.pid !== process.pid && holderAlive(stale)) {
       throw new CountersignError(
         'conflict',
         `the data directory ${dataDir} is in use by process ${stale.pid} (${stale.role}, since ${stale.since}); ` +

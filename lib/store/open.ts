@@ -25,7 +25,9 @@ export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>,
   } else {
     lock = acquireDataDirLock(config.dataDir, role, socket);
     try {
-      db = await openPglite(path.join(config.dataDir, 'db'));
+      const pg = await openPglite(path.join(config.dataDir, 'db'));
+      if (pg.pid) lock.update({ dbPid: pg.pid });
+      db = pg;
     } catch (e) {
       lock.release();
       throw e;
