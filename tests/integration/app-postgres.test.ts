@@ -86,6 +86,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const a of apps) await a.close();
+  // Let the backends see the clients' goodbyes before the server's fast shutdown.
+  await new Promise((r) => setTimeout(r, 200));
   if (server && server.exitCode === null) {
     const exited = new Promise((r) => server!.once('exit', r));
     server.kill('SIGINT'); // fast shutdown
