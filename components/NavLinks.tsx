@@ -4,7 +4,8 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { SignOutButton } from './SignOutButton';
 
-const LINK = 'flex min-h-11 items-center rounded-lg px-2.5 text-sm font-medium';
+// 44-px tall targets; the current page is marked by an accent underline (and aria-current).
+const LINK = 'flex min-h-11 items-center border-b-2 px-2.5 text-sm font-medium';
 
 export function NavLinks({ isAdmin }: { isAdmin: boolean }) {
   const path = usePathname();
@@ -20,12 +21,12 @@ export function NavLinks({ isAdmin }: { isAdmin: boolean }) {
           key={i.href}
           href={i.href}
           aria-current={i.active ? 'page' : undefined}
-          className={`${LINK} ${i.active ? 'bg-accent-soft text-fg' : 'text-muted hover:text-fg'}`}
+          className={`${LINK} ${i.active ? 'border-accent text-fg' : 'border-transparent text-muted hover:text-fg'}`}
         >
           {i.label}
         </Link>
       ))}
-      <SignOutButton className={`${LINK} text-muted hover:text-fg`} />
+      <SignOutButton className={`${LINK} border-transparent text-muted hover:text-fg`} />
     </nav>
   );
 }
