@@ -3,6 +3,7 @@ import { CountersignError } from '../errors';
 import { parsePublicKeyText } from '../ssh/public-key';
 import { DEFAULT_NAMESPACE } from '../statement/statement';
 import { listCredentials, renameCredential, revokeCredential, type CredentialRow } from '../store/credentials';
+import { deleteSessionsOfCredential } from '../store/sessions';
 import { allowedSignersLine } from '../webauthn/allowed-signers-line';
 import type { AuthContext } from './context';
 import { cleanDeviceName } from './webauthn';
@@ -40,9 +41,13 @@ export async function renameDevice(ctx: AuthContext, viewer: UserView, id: strin
   return toDeviceView(row, viewer.email);
 }
 
-/** Revoked devices can neither sign in nor approve; the row stays so its history remains visible. */
+/**
+ * Revoked devices can neither sign in nor approve, and the sessions they opened end; the row
+ * stays so its history remains visible.
+ */
 export async function revokeDevice(ctx: AuthContext, viewer: UserView, id: string): Promise<DeviceView> {
   const row = await revokeCredential(ctx.db, id, viewer.id);
   if (!row) throw new CountersignError('not-found', 'no such device of yours');
+  await deleteSessionsOfCredential(ctx.db, id);
   return toDeviceView(row, viewer.email);
 }

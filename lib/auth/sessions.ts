@@ -10,9 +10,10 @@ export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Something that yields the session cookie: a Cookie header, or Next's cookies() store. */
 export type CookieSource = string | null | undefined | { get(name: string): { value: string } | undefined };
 
-export async function createSession(ctx: AuthContext, userId: string): Promise<string> {
+/** A new session for the user, bound to the passkey that proved it (revoking that passkey ends it). */
+export async function createSession(ctx: AuthContext, userId: string, credentialId: string | null): Promise<string> {
   const token = randomToken(32);
-  await insertSession(ctx.db, hashToken(token), userId, new Date(Date.now() + SESSION_TTL_MS));
+  await insertSession(ctx.db, hashToken(token), userId, credentialId, new Date(Date.now() + SESSION_TTL_MS));
   return token;
 }
 

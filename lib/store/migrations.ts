@@ -92,6 +92,15 @@ create table api_tokens (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'sessions remember the passkey that opened them',
+    sql: `
+-- Revoking a device ends the sessions it opened (a lost phone's open session must not outlive it).
+alter table sessions add column credential_id text references credentials(id);
+create index sessions_credential on sessions(credential_id);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

@@ -107,9 +107,9 @@ describe('passkey registration', () => {
 describe('devices and sign-in', () => {
   it('signs in with a discoverable credential and keeps a session', async () => {
     const e = await enroll(h.app, 'mia@example.org');
-    const { user } = await signIn(h.app, e.passkey);
+    const { user, credential } = await signIn(h.app, e.passkey);
     expect(user.email).toBe('mia@example.org');
-    const token = await createSession(h.app, user.id);
+    const token = await createSession(h.app, user.id, credential.id);
     const cookie = sessionCookie(h.app, token);
     expect(cookie).toMatch(/^cs_session=[A-Za-z0-9_-]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/);
     expect(await userForSessionToken(h.app, readCookie(`a=b; ${cookie.split(';')[0]}`))).toMatchObject({ email: 'mia@example.org' });
@@ -153,8 +153,13 @@ describe('devices and sign-in', () => {
     expect((await renameDevice(h.app, e.user, device.id, 'Desk')).name).toBe('Desk');
     await expect(renameDevice(h.app, other.user, device.id, 'Mine now')).rejects.toMatchObject({ code: 'not-found' });
     await expect(revokeDevice(h.app, other.user, device.id)).rejects.toMatchObject({ code: 'not-found' });
+    const sessionOfSecond = await createSession(h.app, e.user.id, device.id);
+    const sessionOfFirst = await createSession(h.app, e.user.id, e.deviceId);
     const revoked = await revokeDevice(h.app, e.user, device.id);
     expect(revoked.revokedAt).not.toBeNull();
+    // A lost device's open session ends with it; the other device's session goes on.
+    expect(await userForSessionToken(h.app, sessionOfSecond)).toBeNull();
+    expect(await userForSessionToken(h.app, sessionOfFirst)).toMatchObject({ email: 'paul@example.org' });
     await expect(signIn(h.app, second)).rejects.toThrow(/revoked/);
     // The first device still works.
     await expect(signIn(h.app, e.passkey)).resolves.toMatchObject({ user: { email: 'paul@example.org' } });

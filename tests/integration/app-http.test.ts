@@ -188,6 +188,8 @@ describe('the phone flow over HTTP', () => {
     expect(revoked.status).toBe(200);
     expect(revoked.body.revokedAt).not.toBeNull();
     expect((await call(signers.GET)).body).not.toContain('dev@example.org');
+    // The session that device opened ended with it.
+    expect((await call(me.GET, { cookie: dev.cookie })).status).toBe(401);
   });
 
   it('bots request reviews with a token; the inbox shows them', async () => {

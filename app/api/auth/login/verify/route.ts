@@ -6,6 +6,6 @@ import { verifyLogin } from '@/lib/auth/webauthn';
 export const runtime = 'nodejs';
 
 export const POST = route({ auth: 'none', body: loginVerifyBody, rateLimit: 'login' }, async ({ app, body }) => {
-  const { user } = await verifyLogin(app, body.response as any);
-  return json({ user }, { headers: { 'set-cookie': sessionCookie(app, await createSession(app, user.id)) } });
+  const { user, credential } = await verifyLogin(app, body.response as any);
+  return json({ user }, { headers: { 'set-cookie': sessionCookie(app, await createSession(app, user.id, credential.id)) } });
 });

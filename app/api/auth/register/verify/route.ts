@@ -9,6 +9,6 @@ export const POST = route({ auth: 'optional', body: registerVerifyBody, rateLimi
   const out = await verifyRegistration(app, { inviteToken: body.inviteToken, deviceName: body.deviceName, response: body.response as any, viewer });
   // Enrolling signs you in (adding a device keeps the session you have).
   const headers: Record<string, string> = {};
-  if (!viewer || viewer.id !== out.user.id) headers['set-cookie'] = sessionCookie(app, await createSession(app, out.user.id));
+  if (!viewer || viewer.id !== out.user.id) headers['set-cookie'] = sessionCookie(app, await createSession(app, out.user.id, out.device.id));
   return json(out, { headers });
 });
