@@ -125,10 +125,11 @@ export function ApproveBar({
         last,
       ]);
       if (result.status === 'saved') setWaitingToPublish(true);
-      // The server's warning is the precise one; the fallback covers a bare `counted: false`.
+      // Short, because the bar must stay small; the page's warning above gives the details.
       setNote(
-        result.warning ??
-          (result.counted ? null : "Recorded, but it does not count: your key is not in this repository's allowed_signers."),
+        result.counted
+          ? (result.warning ?? null)
+          : "Recorded, but it does not count: your key is not in this repository's allowed_signers.",
       );
       router.refresh();
     } catch (e) {
@@ -177,12 +178,12 @@ export function ApproveBar({
               type="button"
               onClick={approve}
               disabled={busy}
-              aria-describedby={viewerKeyTrusted === false ? 'approve-untrusted' : undefined}
+              aria-describedby={viewerKeyTrusted === false && !note ? 'approve-untrusted' : undefined}
               className={`${viewerHasSigned ? 'btn-secondary' : 'btn-primary'} min-h-12 w-full text-lg`}
             >
               {busy ? 'Approving…' : 'Approve'}
             </button>
-            {viewerKeyTrusted === false && (
+            {viewerKeyTrusted === false && !note && (
               <p id="approve-untrusted" className="text-center text-xs text-muted">
                 Your approval will be recorded but will not count.
               </p>

@@ -156,8 +156,8 @@ function DeviceCard({ device, only }: { device: DeviceView; only: boolean }) {
       {confirming ? (
         <div role="group" aria-label="Confirm revoking" className="space-y-2 rounded-lg border border-bad/50 bg-bad-soft p-3 text-sm">
           <p>
-            Revoke <strong>{device.name}</strong>? It will no longer sign in or approve. Also remove its line from each
-            repository&apos;s allowed_signers.
+            Revoke <strong>{device.name}</strong>? It will no longer sign in or approve; if this is the device you are
+            using, you will be signed out. Also remove its line from each repository&apos;s allowed_signers.
             {only && (
               <strong className="mt-1 block">
                 This is your only passkey: afterwards you cannot sign in until an administrator invites you again.

@@ -123,7 +123,7 @@ function PolicyCard({ review }: { review: ReviewView }) {
 }
 
 function SignatureRow({ s }: { s: SignatureLineView }) {
-  const state = !s.ok ? 'invalid' : s.counted ? 'counted' : 'not counted';
+  const state = !s.ok ? 'does not verify' : s.counted ? 'counted' : 'not counted';
   return (
     <li className="flex items-start gap-3 py-2.5">
       <span
