@@ -1,11 +1,11 @@
 import type { Metadata } from 'next';
 import { notFound, redirect } from 'next/navigation';
-import { isCountersignError } from '@/lib/errors';
 import { ApproveBar } from '@/components/ApproveBar';
 import { ReviewBody } from '@/components/ReviewBody';
 import { SaveReviewOffline } from '@/components/SaveOffline';
 import { decodeSegment, reviewPath, shortId } from '@/lib/ui/commit-id';
 import { currentUser, reviewFor } from '../../../_lib/data';
+import { countersignErrorCode } from '../../../_lib/errors';
 
 type Params = Promise<{ repo: string; commit: string }>;
 
@@ -17,9 +17,8 @@ async function load(params: Params) {
   try {
     return { repo, commit, review: await reviewFor(repo, commit) };
   } catch (e) {
-    if (isCountersignError(e) && (e.code === 'unknown-commit' || e.code === 'not-found' || e.code === 'bad-input')) {
-      notFound();
-    }
+    const code = countersignErrorCode(e);
+    if (code === 'unknown-commit' || code === 'not-found' || code === 'bad-input') notFound();
     throw e;
   }
 }
