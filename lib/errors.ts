@@ -20,8 +20,16 @@ export type CountersignErrorCode =
   | 'forbidden'
   | 'conflict';
 
+/**
+ * Next.js bundles server code more than once (route handlers, pages, instrumentation), so an error
+ * thrown by one bundle's copy of this class fails `instanceof` in another. A registry-wide symbol
+ * marks ours whichever copy made it.
+ */
+const BRAND = Symbol.for('countersign.error');
+
 export class CountersignError extends Error {
   readonly code: CountersignErrorCode;
+  readonly [BRAND] = true;
   constructor(code: CountersignErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CountersignError';
@@ -30,5 +38,5 @@ export class CountersignError extends Error {
 }
 
 export function isCountersignError(e: unknown): e is CountersignError {
-  return e instanceof CountersignError;
+  return e instanceof CountersignError || (typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true);
 }
