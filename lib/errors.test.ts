@@ -11,9 +11,10 @@ describe('isCountersignError', () => {
 
   it('recognises an error made by another bundled copy of the class', () => {
     // What a second copy of lib/errors.ts (another Next.js bundle) produces: same brand, different class.
+    const brand = Symbol.for('countersign.error');
     class OtherCopy extends Error {
       readonly code = 'unknown-commit';
-      readonly [Symbol.for('countersign.error')] = true;
+      readonly [brand] = true;
     }
     const e = new OtherCopy('no such commit');
     expect(e instanceof CountersignError).toBe(false);
