@@ -21,6 +21,7 @@ import type { UserView } from '../lib/app/types';
 import { createInvite } from '../lib/auth/invites';
 import { registrationOptions, verifyRegistration } from '../lib/auth/webauthn';
 import { loadConfig } from '../lib/config/config';
+import { gitProcessStats } from '../lib/git/run';
 import { createPasskey, getAssertion, toAuthenticationResponseJSON, toRegistrationResponseJSON, type SoftPasskey } from '../tests/support/soft-authenticator';
 
 const execFileP = promisify(execFile);
@@ -106,11 +107,20 @@ async function main() {
       await git(floorClone, 'push', '--quiet', 'origin', 'refs/notes/floor');
     }
 
-    // 1 at a time.
+    // 1 at a time. Git processes the server starts per approval are counted here (nothing else
+    // runs meanwhile); the floor's own are fixed: one `git notes add`, one `git push`.
     const seq: number[] = [];
     const floor: number[] = [];
+    const perCommand: Record<string, number> = {};
+    const msPerCommand: Record<string, number> = {};
+    let processes = 0;
     for (let i = 0; i < SEQUENTIAL; i++) {
-      seq.push(await timed(users[0], commits[i], await prepared(users[0], commits[i])));
+      const req = await prepared(users[0], commits[i]);
+      const before = { spawned: gitProcessStats.spawned, byCommand: { ...gitProcessStats.byCommand }, ms: { ...gitProcessStats.msByCommand } };
+      seq.push(await timed(users[0], commits[i], req));
+      processes += gitProcessStats.spawned - before.spawned;
+      for (const [k, n] of Object.entries(gitProcessStats.byCommand)) perCommand[k] = (perCommand[k] ?? 0) + n - (before.byCommand[k] ?? 0);
+      for (const [k, ms] of Object.entries(gitProcessStats.msByCommand)) msPerCommand[k] = (msPerCommand[k] ?? 0) + ms - (before.ms[k] ?? 0);
       const t0 = performance.now();
       await floorOnce(commits[i]);
       floor.push(performance.now() - t0);
@@ -147,6 +157,13 @@ async function main() {
       '',
       `  p50 / floor p50: 1 at a time ${(p50 / f50).toFixed(2)}x, ${CONCURRENCY} at once ${(pct(conc, 50) / pct(floorConc, 50)).toFixed(2)}x  (target ≤ 1.5x)`,
       `  ${CONCURRENCY} at once: ${(conc.length / ROUNDS).toFixed(0)} approvals per round; notes on the remote afterwards: ${lines} commits`,
+      `  git processes started by the server per approval (1 at a time): ${(processes / SEQUENTIAL).toFixed(2)} — ` +
+        Object.entries(perCommand)
+          .filter(([, n]) => n > 0)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, n]) => `${k} ${(n / SEQUENTIAL).toFixed(2)} (${fmt(msPerCommand[k] / n)} each)`)
+          .join(', ') +
+        ' (floor: git notes, git push)',
     ];
     console.log(out.join('\n'));
   } finally {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { CountersignError } from '../errors';
 
 export interface RunGitOptions {
@@ -71,7 +72,7 @@ const INHERITED_ENV_TO_DROP = [
   'GIT_PAGER',
 ];
 
-function gitEnv(extra?: Record<string, string | undefined>): NodeJS.ProcessEnv {
+export function gitEnv(extra?: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of INHERITED_ENV_TO_DROP) delete env[k];
   for (const k of Object.keys(env)) if (k.startsWith('GIT_CONFIG_KEY_') || k.startsWith('GIT_CONFIG_VALUE_')) delete env[k];
@@ -98,6 +99,16 @@ function summarizeStderr(stderr: string): string {
   return text.length > 600 ? text.slice(0, 600) + '…' : text;
 }
 
+/** The arguments runGit puts before a command's own: configuration that must not vary. */
+export function fixedConfigArgs(): string[] {
+  return FIXED_CONFIG.flatMap((c) => ['-c', c]);
+}
+
+/** The message of a failed git command, as runGit reports it. */
+export function gitFailureMessage(what: string, cwd: string, stderr: string, exit: number): string {
+  return `${what} failed in ${cwd}: ${summarizeStderr(stderr) || `exit code ${exit}`}${hintFor(stderr)}`;
+}
+
 function hintFor(stderr: string): string {
   if (/not a git repository/i.test(stderr)) return ' (is the path a git clone? pass the repository directory)';
   if (/does not appear to be a git repository|could not read from remote|unable to access|could not resolve host/i.test(stderr)) {
@@ -108,12 +119,32 @@ function hintFor(stderr: string): string {
 }
 
 /**
+ * git processes started by this module, in total and by command name (diagnostics: the approval
+ * benchmark prints how many an approval costs, since each spawn is several ms from a big process).
+ */
+export const gitProcessStats: { spawned: number; byCommand: Record<string, number>; msByCommand: Record<string, number> } = {
+  spawned: 0,
+  byCommand: {},
+  msByCommand: {},
+};
+
+/** Counts one git process; call the returned function when it has ended to add its wall time. */
+export function countGitProcess(what: string): () => void {
+  gitProcessStats.spawned++;
+  gitProcessStats.byCommand[what] = (gitProcessStats.byCommand[what] ?? 0) + 1;
+  const t0 = performance.now();
+  return () => {
+    gitProcessStats.msByCommand[what] = (gitProcessStats.msByCommand[what] ?? 0) + performance.now() - t0;
+  };
+}
+
+/**
  * Runs git with an argument array (never a shell), in `cwd`, with prompts disabled and
  * output-changing user configuration overridden. Throws CountersignError('git-failed') carrying
  * git's stderr unless `allowFailure`.
  */
 export function runGit(args: string[], opts: RunGitOptions): Promise<RunGitResult> {
-  const fullArgs = FIXED_CONFIG.flatMap((c) => ['-c', c]).concat(args);
+  const fullArgs = fixedConfigArgs().concat(args);
   let sub = 0;
   while (sub < args.length && args[sub].startsWith('-')) sub += args[sub] === '-c' || args[sub] === '-C' ? 2 : 1;
   const what = `git ${args[sub] ?? args[0] ?? ''}`.trim();
@@ -122,6 +153,7 @@ export function runGit(args: string[], opts: RunGitOptions): Promise<RunGitResul
       reject(new CountersignError('git-failed', `${what} failed: directory ${opts.cwd} does not exist`));
       return;
     }
+    const ended = countGitProcess(what);
     const child = spawn('git', fullArgs, { cwd: opts.cwd, env: gitEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -151,13 +183,13 @@ export function runGit(args: string[], opts: RunGitOptions): Promise<RunGitResul
       reject(new CountersignError('git-failed', `${what} could not start: ${msg}`, { cause: e }));
     });
     child.on('close', (code, signal) => {
+      ended();
       const stdoutBytes = Buffer.concat(out);
       const stderr = Buffer.concat(err).toString('utf8');
       const exit = code ?? (signal ? 128 : 1);
       const result: RunGitResult = { stdout: stdoutBytes.toString('utf8'), stdoutBytes, stderr, code: truncated ? 0 : exit, truncated };
       if (result.code !== 0 && !opts.allowFailure) {
-        const detail = summarizeStderr(stderr) || `exit code ${exit}`;
-        reject(new CountersignError('git-failed', `${what} failed in ${opts.cwd}: ${detail}${hintFor(stderr)}`));
+        reject(new CountersignError('git-failed', gitFailureMessage(what, opts.cwd, stderr, exit)));
         return;
       }
       resolve(result);
