@@ -104,6 +104,12 @@ export async function approveVerify(
 ): Promise<ApproveResultView> {
   const user = requireViewer(viewer);
   const repo = app.repo(repoName);
+  // The two lookups are reads, started with the challenge's consumption so the database round
+  // trips overlap; their answers are still checked in this order, after the challenge's.
+  const credLookup = activeCredential(app, req.response?.id);
+  const ownerLookup = req.response?.response?.userHandle ? findUserById(app.db, user.id) : Promise.resolve(null);
+  credLookup.catch(() => {});
+  ownerLookup.catch(() => {});
   const challenge = typeof req.approvalId === 'string' && req.approvalId.length <= 100
     ? await consumeChallenge(app.db, 'approval', { id: req.approvalId })
     : null;
@@ -123,11 +129,11 @@ export async function approveVerify(
   })();
   gitSide.catch(() => {}); // awaited below; a refusal first must not leave it unhandled
 
-  const cred = await activeCredential(app, req.response.id);
+  const cred = await credLookup;
   if (cred.userId !== user.id) throw new CountersignError('forbidden', 'that passkey belongs to another user; approve with your own passkey');
   const handle = req.response.response?.userHandle;
   if (handle) {
-    const owner = await findUserById(app.db, user.id);
+    const owner = await ownerLookup;
     if (owner && handle !== owner.webauthnUserId) throw new CountersignError('forbidden', 'the passkey reported another user; nothing was signed');
   }
   await verifyAssertion(app, cred, req.response, challenge.challenge, 'approval');

@@ -1,15 +1,13 @@
 import { CountersignError } from '../errors';
+import { readObjectsBatched, type BatchObject } from './cat-file';
 import { runGit } from './run';
 
-export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
-
-export type BatchObject =
-  | { name: string; found: true; oid: string; type: ObjectType; content: Buffer }
-  | { name: string; found: false; reason: 'missing' | 'ambiguous' };
+export type { BatchObject, ObjectType } from './cat-file';
 
 /**
- * Reads many objects in one `git cat-file --batch` process. Names are anything git's
- * `<rev>` syntax accepts (`<oid>`, `<ref>:<path>`); one result per name, in order.
+ * Reads many objects with `git cat-file --batch` (the repository's long-running one, see
+ * cat-file.ts). Names are anything git's `<rev>` syntax accepts (`<oid>`, `<ref>:<path>`,
+ * `<ref>^{commit}`), resolved when asked; one result per name, in order.
  */
 export async function readObjects(repoDir: string, names: string[]): Promise<BatchObject[]> {
   if (names.length === 0) return [];
@@ -18,25 +16,7 @@ export async function readObjects(repoDir: string, names: string[]): Promise<Bat
       throw new CountersignError('bad-input', `object name ${JSON.stringify(n)} is empty or contains a line break`);
     }
   }
-  const { stdoutBytes: out } = await runGit(['cat-file', '--batch'], { cwd: repoDir, input: names.join('\n') + '\n' });
-  const results: BatchObject[] = [];
-  let pos = 0;
-  for (const name of names) {
-    const nl = out.indexOf(0x0a, pos);
-    if (nl < 0) throw new CountersignError('git-failed', `git cat-file --batch ended early in ${repoDir}`);
-    const header = out.subarray(pos, nl).toString('utf8');
-    pos = nl + 1;
-    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-      results.push({ name, found: false, reason: header.endsWith(' missing') ? 'missing' : 'ambiguous' });
-      continue;
-    }
-    const m = /^([0-9a-f]{40}|[0-9a-f]{64}) (commit|tree|blob|tag) (\d+)$/.exec(header);
-    if (!m) throw new CountersignError('git-failed', `unexpected git cat-file --batch output in ${repoDir}: ${header.slice(0, 120)}`);
-    const size = Number(m[3]);
-    results.push({ name, found: true, oid: m[1], type: m[2] as ObjectType, content: out.subarray(pos, pos + size) });
-    pos += size + 1; // content is followed by a LF
-  }
-  return results;
+  return readObjectsBatched(repoDir, names);
 }
 
 /** The repository's object format, from an object id's length or from git itself. */

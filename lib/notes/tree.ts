@@ -4,12 +4,15 @@ import { runGit } from '../git/run';
 
 const HEX_RE = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
-/** The commit a ref points at, or null when the ref does not exist. */
+/**
+ * The commit a ref points at, or null when the ref does not exist (or names no commit). Read
+ * through the repository's long-running cat-file: no process of its own.
+ */
 export async function readTip(repoDir: string, ref: string): Promise<string | null> {
-  const r = await runGit(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: repoDir, allowFailure: true });
-  if (r.code === 0) return r.stdout.trim();
-  if (r.code === 1 && !r.stderr.trim()) return null;
-  throw new CountersignError('git-failed', `cannot read ${ref} in ${repoDir}: ${r.stderr.trim() || `exit code ${r.code}`}`);
+  const [tip] = await readObjects(repoDir, [`${ref}^{commit}`]);
+  if (tip.found && tip.type === 'commit') return tip.oid;
+  if (!tip.found && tip.reason === 'missing') return null;
+  throw new CountersignError('git-failed', `cannot read ${ref} in ${repoDir}: ${tip.found ? `it names a ${tip.type}` : 'the name is ambiguous'}`);
 }
 
 /**
