@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CountersignError } from '../errors';
 import { formatPublicKey } from '../ssh/public-key';
 import { SshWriter } from '../ssh/wire';
+import { errorOf } from '../../tests/support/errors';
 import { createPasskey, createSoftSshKey } from '../../tests/support/soft-authenticator';
 import { parseAllowedSigners, parseAllowedSignersLenient } from './parse';
 
 const pk = createPasskey({ rpId: 'sign.example.org' }).sshKey;
 const ed = createSoftSshKey('ed25519').sshKey;
 const K = formatPublicKey(pk);
-
-function errorOf(f: () => unknown): CountersignError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CountersignError) return e;
-    throw e;
-  }
-  throw new Error('did not throw');
-}
 
 describe('allowed_signers parsing', () => {
   it('reads principals, options and the key; skips comments and blank lines', () => {

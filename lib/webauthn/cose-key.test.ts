@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CountersignError } from '../errors';
+import { errorOf } from '../../tests/support/errors';
 import { cborEncode, createPasskey } from '../../tests/support/soft-authenticator';
 import { fingerprintSha256, formatPublicKey } from '../ssh/public-key';
 import { parseAllowedSigners } from '../allowed-signers';
 import { allowedSignersLine } from './allowed-signers-line';
 import { sshKeyFromCose } from './cose-key';
-
-function errorOf(f: () => unknown): CountersignError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CountersignError) return e;
-    throw e;
-  }
-  throw new Error('did not throw');
-}
 
 describe('COSE credential key -> OpenSSH key', () => {
   it('turns an ES256 passkey into sk-ecdsa-sha2-nistp256@openssh.com with application = RP ID', () => {

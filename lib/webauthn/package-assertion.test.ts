@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CountersignError } from '../errors';
 import { derToRS, rsToDer } from '../ssh/ecdsa-der';
 import { SshReader, encodeMpint } from '../ssh/wire';
 import { parseSignatureBlob } from '../ssh/signature';
 import { dearmorSshSig, parseSshSig } from '../sshsig/format';
 import { signedDataBlob } from '../sshsig/signed-data';
 import { verifySshSigWithKey } from '../sshsig/verify';
+import { errorOf } from '../../tests/support/errors';
 import { createPasskey, getAssertion } from '../../tests/support/soft-authenticator';
 import { packageAssertion } from './package-assertion';
 
@@ -16,16 +16,6 @@ const NS = 'countersign-review@countersign.dev';
 const ORIGIN = 'https://sign.example.org';
 const message = new TextEncoder().encode('countersign review statement v1\n');
 const pk = createPasskey({ rpId: 'sign.example.org' });
-
-function errorOf(f: () => unknown): CountersignError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CountersignError) return e;
-    throw e;
-  }
-  throw new Error('did not throw');
-}
 
 describe('packageAssertion', () => {
   it('rebuilds the OpenSSH regression vector byte for byte from its WebAuthn parts', () => {

@@ -1,0 +1,15 @@
+import { CountersignError } from '../../lib/errors';
+
+/**
+ * The CountersignError `f` throws, for tests that go on to check its code and message.
+ * Any other error propagates unchanged; returning normally fails the test.
+ */
+export function errorOf(f: () => unknown): CountersignError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof CountersignError) return e;
+    throw e;
+  }
+  throw new Error('did not throw');
+}
