@@ -1,6 +1,7 @@
 'use client';
 
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { browserSupportsWebAuthn, startRegistration } from '@simplewebauthn/browser';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
@@ -22,6 +23,7 @@ export function Enroll({ inviteToken, onDone }: { inviteToken?: string; onDone?:
   const [result, setResult] = useState<{ user: UserView; device: DeviceView } | null>(null);
   const [supported, setSupported] = useState(true);
   const resultHeading = useRef<HTMLHeadingElement>(null);
+  const router = useRouter();
 
   useEffect(() => {
     setDeviceName((n) => n || guessDeviceName(navigator.userAgent));
@@ -57,6 +59,9 @@ export function Enroll({ inviteToken, onDone }: { inviteToken?: string; onDone?:
       });
       setStatus('Passkey created.');
       setResult(r);
+      // Enrolling by invite also signs in: re-render the server parts (the header's navigation and
+      // Sign out) now, since the layout is not rendered again on a client-side navigation.
+      if (inviteToken) router.refresh();
       onDone?.();
     } catch (e) {
       setStatus(null);

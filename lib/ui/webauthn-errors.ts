@@ -45,9 +45,11 @@ export function passkeyErrorMessage(error: unknown, ceremony: Ceremony): string 
       return 'The authenticator could not complete the request. Try again, or use another device.';
   }
   if (name === 'NotAllowedError' || name === 'AbortError') {
+    // Browsers report "cannot verify the user" exactly like a cancelled prompt (NotAllowedError,
+    // so a page cannot probe the device): name that cause too, since Countersign requires it.
     return ceremony === 'register'
-      ? 'No passkey was created: the request was cancelled or timed out. Try again.'
-      : 'No passkey was used: the request was cancelled, timed out, or this device has no passkey for Countersign.';
+      ? 'No passkey was created: the request was cancelled or timed out, or this device could not verify you (fingerprint, face, PIN or screen lock), which Countersign requires. Try again, or use a device with a screen lock.'
+      : 'No passkey was used: the request was cancelled or timed out, this device could not verify you (fingerprint, face, PIN or screen lock), which Countersign requires, or it has no passkey for Countersign.';
   }
   if (name === 'InvalidStateError') {
     return 'This authenticator already holds a passkey for your account.';

@@ -26,6 +26,10 @@ describe('passkey error messages', () => {
     expect(passkeyErrorMessage({ name: 'NotAllowedError' }, 'authenticate')).toMatch(/No passkey was used/);
     expect(passkeyErrorMessage({ code: 'ERROR_PASSTHROUGH_SEE_CAUSE_PROPERTY', name: 'Error', cause: { name: 'NotAllowedError' } }, 'register')).toMatch(/cancelled/);
   });
+  it('names missing user verification as a cause of NotAllowedError, which browsers also use for it', () => {
+    expect(passkeyErrorMessage({ name: 'NotAllowedError' }, 'register')).toMatch(/could not verify you .*which Countersign requires/);
+    expect(passkeyErrorMessage({ name: 'NotAllowedError' }, 'authenticate')).toMatch(/could not verify you .*which Countersign requires.*no passkey/);
+  });
   it('passes other messages through and never returns an empty string', () => {
     expect(passkeyErrorMessage(new Error('invite expired'), 'register')).toBe('invite expired');
     expect(passkeyErrorMessage(undefined, 'register')).toMatch(/Try again/);

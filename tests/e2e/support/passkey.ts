@@ -13,13 +13,18 @@ export interface VirtualPasskey {
   remove(): Promise<void>;
 }
 
+/**
+ * `userVerification: false` makes an authenticator that cannot verify its user at all (like an
+ * old security key without a PIN); `isUserVerified: false` one that can, but whose check fails.
+ */
 export async function addVirtualPasskey(
   page: Page,
-  opts: { userVerification?: boolean; context?: BrowserContext } = {},
+  opts: { userVerification?: boolean; isUserVerified?: boolean; context?: BrowserContext } = {},
 ): Promise<VirtualPasskey> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   const hasUV = opts.userVerification ?? true;
+  const isUV = hasUV && (opts.isUserVerified ?? true);
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2',
@@ -27,7 +32,7 @@ export async function addVirtualPasskey(
       transport: 'internal',
       hasResidentKey: true,
       hasUserVerification: hasUV,
-      isUserVerified: hasUV,
+      isUserVerified: isUV,
       automaticPresenceSimulation: true,
     },
   });
@@ -45,4 +50,15 @@ export async function addVirtualPasskey(
       await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
     },
   };
+}
+
+/**
+ * For page.addInitScript: a browser without passkey autofill (conditional mediation), so that
+ * the sign-in page waits for its button. Chromium's virtual authenticator otherwise answers
+ * the page's background autofill request at once, as if the person had picked the passkey.
+ */
+export function disableConditionalUI(): void {
+  if (typeof PublicKeyCredential !== 'undefined') {
+    Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', { value: async () => false, configurable: true });
+  }
 }
