@@ -1,5 +1,5 @@
 import type { AllowedSigner } from '../allowed-signers';
-import { resolveCommit } from '../git/commit';
+import { resolveCommit, type CommitInfo } from '../git/commit';
 import { readNoteLines } from '../notes/store';
 import { NOTE_LINE_TAG, parseNoteLine, statementFor, type NoteLine } from '../notes/line';
 import type { Policy } from '../policy/policy';
@@ -177,8 +177,15 @@ export interface EvaluateCommitInput {
 
 /** Reads the commit and its note lines (local notes: fetch first) and evaluates them against the trusted policy. */
 export async function evaluateCommit(input: EvaluateCommitInput): Promise<CommitVerdict> {
+  return evaluateResolvedCommit({ ...input, commit: await resolveCommit(input.repoDir, input.commit) });
+}
+
+/** evaluateCommit for a commit already read, e.g. one the CLI resolved from a revision such as HEAD. */
+export async function evaluateResolvedCommit(
+  input: Omit<EvaluateCommitInput, 'commit'> & { commit: Pick<CommitInfo, 'id' | 'tree' | 'author'> },
+): Promise<CommitVerdict> {
   const { policy, allowedSigners } = input.trusted;
-  const commit = await resolveCommit(input.repoDir, input.commit);
+  const { commit } = input;
   const lines = await readNoteLines(input.repoDir, input.notesRef ?? policy.notesRef, commit.id);
   const verdict = evaluateLines({
     lines,

@@ -1,9 +1,9 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CountersignError } from '../../errors';
-import { evaluateLines } from '../../gate/evaluate';
+import { evaluateResolvedCommit } from '../../gate/evaluate';
 import { resolveCommit } from '../../git/commit';
-import { fetchNotes, readNoteLines } from '../../notes/store';
+import { fetchNotes } from '../../notes/store';
 import { parseNoteLine, statementFor } from '../../notes/line';
 import { loadTrustedPolicy } from '../../policy/trusted';
 import { armorSshSig } from '../../sshsig';
@@ -86,17 +86,8 @@ export const exportCommand: Command = {
         io.stderr.write(`countersign: warning: could not fetch ${policy.notesRef} from ${remote} (${oneLine((e as Error).message)}); using local notes only\n`);
       }
     }
-    const lines = await readNoteLines(repo, policy.notesRef, commit.id);
-    const verdict = evaluateLines({
-      lines,
-      repository: policy.repository,
-      commit: commit.id,
-      tree: commit.tree,
-      author: commit.author.email,
-      policy,
-      allowedSigners: trusted.allowedSigners,
-      now: new Date(),
-    });
+    const verdict = await evaluateResolvedCommit({ repoDir: repo, commit, trusted });
+    const lines = verdict.lines.map((lv) => lv.line);
 
     // Build every file in memory first: nothing is written unless all of it can be.
     const files = new Map<string, string>();

@@ -1,4 +1,4 @@
-import { evaluateCommit } from '../../gate/evaluate';
+import { evaluateResolvedCommit } from '../../gate/evaluate';
 import { resolveCommit } from '../../git/commit';
 import { fetchNotes } from '../../notes/store';
 import { loadTrustedPolicy } from '../../policy/trusted';
@@ -70,7 +70,7 @@ export const verifyCommand: Command = {
     const now = new Date();
     const results: VerifiedCommit[] = [];
     for (const c of commits) {
-      const v = await evaluateCommit({ repoDir: repo, commit: c.id, trusted, now, thresholdOverride });
+      const v = await evaluateResolvedCommit({ repoDir: repo, commit: c, trusted, now, thresholdOverride });
       results.push({ ...v, title: c.title });
     }
     const ok = results.every((r) => r.met);
