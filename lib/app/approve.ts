@@ -104,15 +104,16 @@ export async function approveVerify(
 ): Promise<ApproveResultView> {
   const user = requireViewer(viewer);
   const repo = app.repo(repoName);
-  // The two lookups are reads, started with the challenge's consumption so the database round
-  // trips overlap; their answers are still checked in this order, after the challenge's.
+  const consumed = typeof req.approvalId === 'string' && req.approvalId.length <= 100
+    ? consumeChallenge(app.db, 'approval', { id: req.approvalId })
+    : Promise.resolve(null);
+  // Two reads sent right behind the challenge's consumption, so the database round trips
+  // overlap; their answers are still checked after the challenge's, in this order.
   const credLookup = activeCredential(app, req.response?.id);
   const ownerLookup = req.response?.response?.userHandle ? findUserById(app.db, user.id) : Promise.resolve(null);
   credLookup.catch(() => {});
   ownerLookup.catch(() => {});
-  const challenge = typeof req.approvalId === 'string' && req.approvalId.length <= 100
-    ? await consumeChallenge(app.db, 'approval', { id: req.approvalId })
-    : null;
+  const challenge = await consumed;
   if (!challenge) throw new CountersignError('forbidden', 'this approval request expired or was already used; tap Approve again');
   if (challenge.userId !== user.id) throw new CountersignError('forbidden', 'this approval was prepared for another user; nothing was signed');
   if (challenge.repo !== repo.config.name || challenge.commitId !== String(commitId).toLowerCase()) {
@@ -169,22 +170,21 @@ export async function approveVerify(
   const ctx = { repository: statement.repository, commit: commit.id, tree: commit.tree, namespace };
   const existing = linesBy(before, ctx, user.email, [cred], statement.verdict);
 
-  let status: ApproveResultView['status'];
+  let status: ApproveResultView['status'] = 'already';
   let written = line;
   let after = before;
+  let published: Promise<PublishResult> | null = null;
   if (existing.length > 0) {
-    status = 'already';
     written = existing[0].line;
     if (app.publisher.pending(repo.config.name)) void app.publisher.publish(repo.config.name);
   } else {
-    const { published } = await repo.outbox(notesRef).add([{ commit: commit.id, line }]);
+    ({ published } = await repo.outbox(notesRef).add([{ commit: commit.id, line }]));
     after = [...before, line];
     app.publisher.noteAdded(repo.config.name, notesRef, published);
-    const result = await Promise.race<PublishResult | null>([published, sleep(PUBLISH_WAIT_MS).then(() => null)]);
-    status = result?.pushed ? 'published' : 'saved';
   }
 
-  // The policy as of this write (the note as read plus our line; no second read of the note).
+  // The policy as of this write (the note as read plus our line; no second read of the note),
+  // worked out while the push is under way: it does not depend on the push.
   const verdict = evaluateLines({
     lines: after,
     repository: trusted.policy.repository,
@@ -205,6 +205,10 @@ export async function approveVerify(
   }
   if (verdict.excludedAuthor && verdict.excludedAuthor.toLowerCase() === user.email) {
     warnings.push("you are this commit's author: the policy does not count an author's own approval");
+  }
+  if (published) {
+    const result = await Promise.race<PublishResult | null>([published, sleep(PUBLISH_WAIT_MS).then(() => null)]);
+    status = result?.pushed ? 'published' : 'saved';
   }
   if (status === 'saved') warnings.push(`the remote could not be reached; the signature is saved and will be published automatically`);
   return {

@@ -314,13 +314,16 @@ export async function publishNotes(
   const retries = Math.max(0, opts.retries ?? 5);
   const backoffMs = Math.max(0, opts.backoffMs ?? 25);
   return withLock(publishKey(repoDir), async () => {
-    if (!(await readTip(repoDir, notesRef))) return { pushed: true, attempts: 0, merges: 0 };
     let attempts = 0;
     let merges = 0;
     for (;;) {
       attempts++;
+      // The push starts at once (no read of the local ref first): it is most of an approval's
+      // latency, and the caller's remaining work overlaps it. A missing local ref fails the push
+      // before the remote is contacted; only then is "nothing to publish" told apart.
       const outcome = await pushOnce(repoDir, remote, notesRef);
       if (outcome.status === 'ok') return { pushed: true, attempts, merges };
+      if (attempts === 1 && !(await readTip(repoDir, notesRef))) return { pushed: true, attempts: 0, merges: 0 };
       if (outcome.status === 'failed') return { pushed: false, attempts, merges, error: outcome.message };
       if (attempts > retries) {
         return { pushed: false, attempts, merges, error: `${outcome.message}; gave up after ${attempts} attempts (lines stay in the local ref)` };
