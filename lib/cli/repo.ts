@@ -2,6 +2,9 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CountersignError } from '../errors';
 import { runGit } from '../git/run';
+import { fetchNotes } from '../notes/store';
+import { oneLine } from './exit';
+import type { CliIO } from './io';
 
 /** `--repo DIR` (default: the current directory), checked up front so the message names the option, not a git plumbing command. */
 export async function repoDir(cwd: string, given: string | undefined): Promise<string> {
@@ -16,4 +19,16 @@ export async function repoDir(cwd: string, given: string | undefined): Promise<s
   const r = await runGit(['rev-parse', '--git-dir'], { cwd: dir, allowFailure: true });
   if (r.code !== 0) throw new CountersignError('bad-input', `${what} is not a git repository${given === undefined ? ' (pass --repo DIR)' : ''}`);
   return dir;
+}
+
+/**
+ * Fetches `notesRef` from `remote`; if that fails, warns on stderr and goes on with the local notes.
+ * Missing notes can only lower a count, never raise it, so checking what is local is safe, but the user is told.
+ */
+export async function fetchNotesOrWarn(repo: string, remote: string, notesRef: string, io: CliIO): Promise<void> {
+  try {
+    await fetchNotes(repo, remote, notesRef);
+  } catch (e) {
+    io.stderr.write(`countersign: warning: could not fetch ${notesRef} from ${remote} (${oneLine((e as Error).message)}); using local notes only\n`);
+  }
 }

@@ -3,15 +3,14 @@ import { join, resolve } from 'node:path';
 import { CountersignError } from '../../errors';
 import { evaluateResolvedCommit } from '../../gate/evaluate';
 import { resolveCommit } from '../../git/commit';
-import { fetchNotes } from '../../notes/store';
 import { parseNoteLine, statementFor } from '../../notes/line';
 import { loadTrustedPolicy } from '../../policy/trusted';
 import { armorSshSig } from '../../sshsig';
 import { serializeStatement } from '../../statement/statement';
 import { flag, parseCommandArgs, requireStr, str } from '../args';
-import { EXIT_OK, oneLine } from '../exit';
+import { EXIT_OK } from '../exit';
 import type { CliIO } from '../io';
-import { repoDir } from '../repo';
+import { fetchNotesOrWarn, repoDir } from '../repo';
 import type { Command } from './types';
 
 const HELP = `usage: countersign export [options] COMMIT --out DIR
@@ -79,13 +78,7 @@ export const exportCommand: Command = {
     const trusted = await loadTrustedPolicy(repo, str(args, 'policy-ref'), { remote });
     const { policy } = trusted;
     const commit = await resolveCommit(repo, args.positionals[0], { allowRevisions: true });
-    if (!flag(args, 'no-fetch')) {
-      try {
-        await fetchNotes(repo, remote, policy.notesRef);
-      } catch (e) {
-        io.stderr.write(`countersign: warning: could not fetch ${policy.notesRef} from ${remote} (${oneLine((e as Error).message)}); using local notes only\n`);
-      }
-    }
+    if (!flag(args, 'no-fetch')) await fetchNotesOrWarn(repo, remote, policy.notesRef, io);
     const verdict = await evaluateResolvedCommit({ repoDir: repo, commit, trusted });
     const lines = verdict.lines.map((lv) => lv.line);
 

@@ -1,12 +1,11 @@
 import { evaluateResolvedCommit } from '../../gate/evaluate';
 import { resolveCommit } from '../../git/commit';
-import { fetchNotes } from '../../notes/store';
 import { loadTrustedPolicy } from '../../policy/trusted';
 import { flag, parseCommandArgs, positiveInt, str } from '../args';
-import { EXIT_FAILED, EXIT_OK, oneLine } from '../exit';
+import { EXIT_FAILED, EXIT_OK } from '../exit';
 import { formatVerifyTable, type VerifiedCommit } from '../format';
 import type { CliIO } from '../io';
-import { repoDir } from '../repo';
+import { fetchNotesOrWarn, repoDir } from '../repo';
 import type { Command } from './types';
 
 const HELP = `usage: countersign verify [options] COMMIT...
@@ -58,14 +57,7 @@ export const verifyCommand: Command = {
     const commits = [];
     for (const rev of args.positionals) commits.push(await resolveCommit(repo, rev, { allowRevisions: true }));
 
-    if (!flag(args, 'no-fetch')) {
-      try {
-        await fetchNotes(repo, remote, trusted.policy.notesRef);
-      } catch (e) {
-        // Missing notes can only lower the count, never raise it: go on with what is local, but say so.
-        io.stderr.write(`countersign: warning: could not fetch ${trusted.policy.notesRef} from ${remote} (${oneLine((e as Error).message)}); using local notes only\n`);
-      }
-    }
+    if (!flag(args, 'no-fetch')) await fetchNotesOrWarn(repo, remote, trusted.policy.notesRef, io);
 
     const now = new Date();
     const results: VerifiedCommit[] = [];
