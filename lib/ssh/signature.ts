@@ -34,19 +34,25 @@ export const FLAG_UV = 0x04;
 export const FLAG_AT = 0x40;
 export const FLAG_ED = 0x80;
 
+/** The fields of an sk-ecdsa signature (what follows the type string). */
+export interface SkEcdsaFields {
+  rs: EcdsaRS;
+  flags: number;
+  counter: number;
+}
+
+/** The fields of a webauthn-sk-ecdsa signature: sk-ecdsa's, then the browser's wrapper. */
+export interface WebauthnFields extends SkEcdsaFields {
+  origin: string;
+  clientDataJSON: Uint8Array;
+  extensions: Uint8Array;
+}
+
 export type ParsedSignature =
   | { type: typeof SIG_ED25519; sig: Uint8Array }
   | { type: typeof SIG_ECDSA_P256; rs: EcdsaRS }
-  | { type: typeof SIG_SK_ECDSA_P256; rs: EcdsaRS; flags: number; counter: number }
-  | {
-      type: typeof SIG_WEBAUTHN_SK_ECDSA_P256;
-      rs: EcdsaRS;
-      flags: number;
-      counter: number;
-      origin: string;
-      clientDataJSON: Uint8Array;
-      extensions: Uint8Array;
-    };
+  | ({ type: typeof SIG_SK_ECDSA_P256 } & SkEcdsaFields)
+  | ({ type: typeof SIG_WEBAUTHN_SK_ECDSA_P256 } & WebauthnFields);
 
 export type SignatureCheck =
   | {
@@ -267,35 +273,25 @@ export function encodeEd25519Signature(sig64: Uint8Array): Uint8Array {
   return new SshWriter().string(SIG_ED25519).string(sig64).bytes();
 }
 
+/** `mpint r | mpint s`, the inverse of readEcdsaRS. */
+function encodeEcdsaRS(rs: EcdsaRS): Uint8Array {
+  return new SshWriter().mpint(rs.r).mpint(rs.s).bytes();
+}
+
 export function encodeEcdsaSignature(rs: EcdsaRS): Uint8Array {
-  return new SshWriter().string(SIG_ECDSA_P256).string(new SshWriter().mpint(rs.r).mpint(rs.s).bytes()).bytes();
+  return new SshWriter().string(SIG_ECDSA_P256).string(encodeEcdsaRS(rs)).bytes();
 }
 
-export function encodeSkEcdsaSignature(p: { rs: EcdsaRS; flags: number; counter: number }): Uint8Array {
-  return new SshWriter()
-    .string(SIG_SK_ECDSA_P256)
-    .string(new SshWriter().mpint(p.rs.r).mpint(p.rs.s).bytes())
-    .byte(p.flags)
-    .uint32(p.counter)
-    .bytes();
+/** The sk-ecdsa layout under `type`; the webauthn type continues it. */
+function writeSkEcdsa(type: string, p: SkEcdsaFields): SshWriter {
+  return new SshWriter().string(type).string(encodeEcdsaRS(p.rs)).byte(p.flags).uint32(p.counter);
 }
 
-export function encodeWebauthnSignature(p: {
-  rs: EcdsaRS;
-  flags: number;
-  counter: number;
-  origin: string;
-  clientDataJSON: Uint8Array;
-  extensions: Uint8Array;
-}): Uint8Array {
-  return new SshWriter()
-    .string(SIG_WEBAUTHN_SK_ECDSA_P256)
-    .string(new SshWriter().mpint(p.rs.r).mpint(p.rs.s).bytes())
-    .byte(p.flags)
-    .uint32(p.counter)
-    .string(p.origin)
-    .string(p.clientDataJSON)
-    .string(p.extensions)
-    .bytes();
+export function encodeSkEcdsaSignature(p: SkEcdsaFields): Uint8Array {
+  return writeSkEcdsa(SIG_SK_ECDSA_P256, p).bytes();
+}
+
+export function encodeWebauthnSignature(p: WebauthnFields): Uint8Array {
+  return writeSkEcdsa(SIG_WEBAUTHN_SK_ECDSA_P256, p).string(p.origin).string(p.clientDataJSON).string(p.extensions).bytes();
 }
 
