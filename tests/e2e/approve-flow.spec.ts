@@ -44,7 +44,7 @@ async function enroll(page: Page, testInfo: TestInfo, opts: { url: string; email
   await expect(page.getByRole('heading', { name: 'Passkey created' })).toBeVisible();
   const line = page.locator('pre').filter({ hasText: new RegExp(`^${escapeRe(opts.email)} namespaces="`) });
   await expect(line).toHaveCount(1);
-  if (opts.shots) await snap(page, testInfo, `${opts.shots}-enrolled`);
+  if (opts.shots) await snap(page, testInfo, `${opts.shots}-enrolled`, { fullPage: true });
   return (await line.innerText()).trim();
 }
 
@@ -123,13 +123,22 @@ test('invite → passkey → sign in → review → approve; a second reviewer m
       const firstFile = project === 'phone' ? 'src/greet.js' : 'README.md';
       await expect(page.getByLabel(`Diff of ${firstFile}`)).toBeVisible();
       await snap(page, testInfo, '04-review');
+      // Scrolled so the diff starts just below the sticky header.
+      await page.getByRole('heading', { name: 'Changes' }).evaluate((h) => {
+        h.scrollIntoView({ block: 'start' });
+        window.scrollBy(0, -64);
+      });
+      await snap(page, testInfo, '04b-review-diff');
       // The exact statement the passkey will sign.
       await page.getByText('What you sign').click();
       const statement = page.locator('pre').filter({ hasText: /^countersign review statement v1/ });
       await expect(statement).toBeVisible();
       await expect(statement).toContainText(`repository: demo\ncommit: ${target.id}\n`);
       await expect(statement).toContainText(`verdict: approve\nsigner: ${alice}\n`);
-      await statement.scrollIntoViewIfNeeded();
+      await statement.evaluate((el) => {
+        el.scrollIntoView({ block: 'start' });
+        window.scrollBy(0, -140);
+      });
       await snap(page, testInfo, '05-review-statement');
     });
 
@@ -137,6 +146,9 @@ test('invite → passkey → sign in → review → approve; a second reviewer m
       await approve(page);
       // Her key is not in the repository's allowed_signers yet: recorded, and she is told it does not count.
       await expect(page.getByRole('status')).toContainText('does not count');
+      // The top of the page (her signature in the list, after the refresh) with the steps in the bottom bar.
+      await expect(page.getByText(alice, { exact: true })).toBeVisible();
+      await page.evaluate(() => window.scrollTo(0, 0));
       await snap(page, testInfo, '06-approved');
       const lines = await remoteNoteLines(target.id);
       expect(lines).toHaveLength(1);

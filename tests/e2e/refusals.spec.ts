@@ -121,7 +121,7 @@ test('a revoked device can neither approve nor sign in', async ({ page, browser 
   await newPhone.getByRole('button', { name: 'Add another device' }).click();
   await expect(newPhone.getByRole('heading', { name: 'Passkey created' })).toBeVisible();
   await expect(newPhone.getByRole('heading', { name: 'Erin security key' })).toBeVisible();
-  await snap(newPhone, testInfo, '13-devices-after-revoke');
+  await snap(newPhone, testInfo, '13-devices-after-revoke', { fullPage: true });
   const published = (await signersOf(newPhone, erin)).text;
   expect(published.trim().split('\n').filter((l) => l.startsWith(erin))).toHaveLength(2);
 

@@ -154,12 +154,14 @@ export function sshKeygenVerify(opts: { dir: string; identity: string; sig: stri
 }
 
 /**
- * Saves the current screen as test-output/screens/NN-name.png, at phone size only (the phone
- * project): the screens a person sees, in the order they see them.
+ * Saves the screen as test-output/screens/NAME.png, at phone size only (the phone project):
+ * the screens a person sees, in the order they see them. By default what the phone shows at the
+ * current scroll position; `fullPage` captures the whole page from the top (sticky header at the
+ * top, fixed bottom bar at the bottom).
  */
-export async function snap(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+export async function snap(page: Page, testInfo: TestInfo, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
   if (testInfo.project.name !== 'phone') return;
   mkdirSync(SCREENS_DIR, { recursive: true });
-  const file = path.join(SCREENS_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled', caret: 'hide' });
+  if (opts.fullPage) await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SCREENS_DIR, `${name}.png`), fullPage: !!opts.fullPage, animations: 'disabled', caret: 'hide' });
 }
