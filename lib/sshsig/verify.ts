@@ -24,22 +24,35 @@ export type VerifyFailure =
   | 'origin'
   | 'unsupported';
 
+/** What a good signature tells about itself; checkSshSig and verifySshSig both report it. */
+interface GoodSignature {
+  ok: true;
+  key: SshPublicKey;
+  fingerprint: string;
+  /** The inner signature type, e.g. webauthn-sk-ecdsa-sha2-nistp256@openssh.com. */
+  signatureType: string;
+  /** Security keys and passkeys: authenticator flags and signature counter. */
+  flags?: number;
+  counter?: number;
+  /** Passkeys: the origin the browser reported. */
+  origin?: string;
+}
+
+/** Why a signature is refused; key and fingerprint once the signing key could be read. */
+interface Refusal {
+  ok: false;
+  failure: VerifyFailure;
+  reason: string;
+  key?: SshPublicKey;
+  fingerprint?: string;
+}
+
 export type VerifyResult =
-  | {
-      ok: true;
-      key: SshPublicKey;
-      fingerprint: string;
-      /** The inner signature type, e.g. webauthn-sk-ecdsa-sha2-nistp256@openssh.com. */
-      signatureType: string;
-      /** Security keys and passkeys: authenticator flags and signature counter. */
-      flags?: number;
-      counter?: number;
-      /** Passkeys: the origin the browser reported. */
-      origin?: string;
+  | (GoodSignature & {
       /** verifySshSig: the allowed_signers entry that accepted the signature. */
       signer?: AllowedSigner;
-    }
-  | { ok: false; failure: VerifyFailure; reason: string; key?: SshPublicKey; fingerprint?: string };
+    })
+  | Refusal;
 
 export interface PolicyOptions {
   /** Require the UP flag (0x01). Applies to security-key and passkey signatures; plain keys carry no flags. */
@@ -62,18 +75,12 @@ export interface VerifyInput extends PolicyOptions {
   now?: Date;
 }
 
-export type CheckResult =
-  | {
-      ok: true;
-      sig: SshSig;
-      key: SshPublicKey;
-      fingerprint: string;
-      signatureType: string;
-      flags?: number;
-      counter?: number;
-      origin?: string;
-    }
-  | { ok: false; failure: VerifyFailure; reason: string; key?: SshPublicKey; fingerprint?: string };
+export type CheckResult = (GoodSignature & { sig: SshSig }) | Refusal;
+
+/** A refusal of a signature whose key is known: it names that key. */
+function refusedFor(by: { key: SshPublicKey; fingerprint: string }, failure: VerifyFailure, reason: string): Refusal {
+  return { ok: false, failure, reason, key: by.key, fingerprint: by.fingerprint };
+}
 
 /**
  * The signature alone (`ssh-keygen -Y check-novalidate`): well-formed, the expected
@@ -93,7 +100,7 @@ export function checkSshSig(p: { signature: Uint8Array; message: Uint8Array; nam
   }
   const key = sig.publicKey;
   const fingerprint = fingerprintSha256(key);
-  const fail = (failure: VerifyFailure, reason: string): CheckResult => ({ ok: false, failure, reason, key, fingerprint });
+  const fail = (failure: VerifyFailure, reason: string) => refusedFor({ key, fingerprint }, failure, reason);
   if (!isHashAlg(sig.hashAlg)) {
     return fail('unsupported', `hash algorithm ${JSON.stringify(sig.hashAlg)} is not allowed (OpenSSH accepts sha512 and sha256)`);
   }
@@ -158,9 +165,9 @@ export function verifySshSig(input: VerifyInput): VerifyResult {
     namespace: input.namespace,
     now: input.now,
   });
-  if (!allowed.ok) return { ok: false, failure: allowed.failure, reason: allowed.reason, key: c.key, fingerprint: c.fingerprint };
+  if (!allowed.ok) return refusedFor(c, allowed.failure, allowed.reason);
   const pf = policyFailure(c, input);
-  if (pf) return { ok: false, ...pf, key: c.key, fingerprint: c.fingerprint };
+  if (pf) return refusedFor(c, pf.failure, pf.reason);
   return success(c, allowed.signer);
 }
 
@@ -174,15 +181,9 @@ export function verifySshSigWithKey(
   const c = checkSshSig(input);
   if (!c.ok) return c;
   if (!publicKeysEqual(c.key, input.publicKey)) {
-    return {
-      ok: false,
-      failure: 'not-allowed',
-      reason: `signature is by key ${c.fingerprint}, expected ${fingerprintSha256(input.publicKey)}`,
-      key: c.key,
-      fingerprint: c.fingerprint,
-    };
+    return refusedFor(c, 'not-allowed', `signature is by key ${c.fingerprint}, expected ${fingerprintSha256(input.publicKey)}`);
   }
   const pf = policyFailure(c, input);
-  if (pf) return { ok: false, ...pf, key: c.key, fingerprint: c.fingerprint };
+  if (pf) return refusedFor(c, pf.failure, pf.reason);
   return success(c);
 }
