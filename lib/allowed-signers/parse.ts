@@ -153,12 +153,8 @@ function dequote(s: string, i: number): { value: string; next: number } {
   return { value: out, next: i + 1 };
 }
 
-interface Options {
-  certAuthority: boolean;
-  namespaces?: string;
-  validAfter?: number;
-  validBefore?: number;
-}
+/** What a line's options set. */
+type Options = Pick<AllowedSigner, 'certAuthority' | 'namespaces' | 'validAfter' | 'validBefore'>;
 
 /** sshsigopt_parse. */
 function parseOptions(o: string): Options {
