@@ -184,6 +184,11 @@ test('invite → passkey → sign in → review → approve; a second reviewer m
       // The same signature is refused for another identity: ssh-keygen really checks it.
       const wrong = await sshKeygenVerify({ dir: out, identity: bob, sig: sig!, statement: stmt! });
       expect(wrong.code).not.toBe(0);
+
+      // A CI bot counts her approval now, but one is not enough: exit 1.
+      const verify = await countersign(['verify', '--repo', clone, '--json', target.id]);
+      expect(verify.code).toBe(1);
+      expect(JSON.parse(verify.stdout).commits[0]).toMatchObject({ commit: target.id, met: false, count: 1, signers: [alice] });
     });
 
     await test.step('Bob approves too, and the policy is met', async () => {

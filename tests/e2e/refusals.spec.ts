@@ -30,7 +30,9 @@ async function enroll(page: Page, url: string, device: string) {
 
 /** Every note on the remote, as `git notes list` prints it: any new signature anywhere changes it. */
 async function allRemoteNotes(): Promise<string> {
-  return git(['--git-dir', DEMO_REMOTE, 'notes', '--ref', NOTES_REF, 'list']).catch(() => '');
+  const ref = await git(['--git-dir', DEMO_REMOTE, 'for-each-ref', NOTES_REF]);
+  if (ref.trim() === '') return '(no notes ref)';
+  return git(['--git-dir', DEMO_REMOTE, 'notes', '--ref', NOTES_REF, 'list']);
 }
 
 async function signersOf(page: Page, email: string): Promise<{ status: number; text: string }> {
@@ -60,6 +62,7 @@ test('an authenticator that cannot verify its user is refused at enrollment, and
   await expect(alert).toContainText('could not verify you');
   await snap(page, testInfo, '10-refused-no-user-verification');
   await expectNoKeysFor(page, carol);
+  await expectNoCredential(weak);
 
   // The refusal consumed nothing: with a proper passkey the same invite works.
   await weak.remove();
