@@ -102,9 +102,16 @@ async function main() {
     const floorClone = path.join(root, 'floor');
     await git(root, 'clone', '--quiet', remote, floorClone);
     const sampleLine = `countersign-v1 approve reviewer@example.org 2026-01-01T00:00:00Z ${'A'.repeat(900)}`;
+    const floorSplit = { notes: [] as number[], push: [] as number[] };
     async function floorOnce(commit: string, append = false): Promise<void> {
+      const t0 = performance.now();
       await git(floorClone, 'notes', '--ref=floor', append ? 'append' : 'add', '-m', sampleLine + Math.random(), commit);
+      const t1 = performance.now();
       await git(floorClone, 'push', '--quiet', 'origin', 'refs/notes/floor');
+      if (!append) {
+        floorSplit.notes.push(t1 - t0);
+        floorSplit.push.push(performance.now() - t1);
+      }
     }
 
     // 1 at a time. Git processes the server starts per approval are counted here (nothing else
@@ -163,7 +170,7 @@ async function main() {
           .sort((a, b) => b[1] - a[1])
           .map(([k, n]) => `${k} ${(n / SEQUENTIAL).toFixed(2)} (${fmt(msPerCommand[k] / n)} each)`)
           .join(', ') +
-        ' (floor: git notes, git push)',
+        ` (floor: git notes p50 ${fmt(pct(floorSplit.notes, 50))}, git push p50 ${fmt(pct(floorSplit.push, 50))})`,
     ];
     console.log(out.join('\n'));
   } finally {
