@@ -2,6 +2,7 @@ import Link from 'next/link';
 import type { PersonView, ReviewView, SignatureLineView } from '@/lib/app/types';
 import { reviewPath, shortId } from '@/lib/ui/commit-id';
 import { formatDateTime, policySummary, relativeTime } from '@/lib/ui/format';
+import { presentSignature } from '@/lib/ui/signature-status';
 import { Alert } from './Alert';
 import { CommitId } from './CommitId';
 import { DiffViewer } from './DiffViewer';
@@ -122,24 +123,32 @@ function PolicyCard({ review }: { review: ReviewView }) {
   );
 }
 
+const SIGNATURE_TONES = {
+  ok: 'bg-ok-soft text-ok',
+  neutral: 'bg-surface text-muted border border-line',
+  warn: 'bg-warn-soft text-warn',
+  bad: 'bg-bad-soft text-bad',
+} as const;
+
 function SignatureRow({ s }: { s: SignatureLineView }) {
-  const state = !s.ok ? 'does not verify' : s.counted ? 'counted' : 'not counted';
+  const p = presentSignature(s);
   return (
-    <li className="flex items-start gap-3 py-2.5">
+    <li className="flex items-start gap-3 py-2.5" data-signature-status={p.status}>
       <span
         aria-hidden="true"
-        className={`mt-0.5 inline-flex size-6 shrink-0 items-center justify-center rounded-full text-sm font-bold ${
-          !s.ok ? 'bg-bad-soft text-bad' : s.counted ? 'bg-ok-soft text-ok' : 'bg-warn-soft text-warn'
-        }`}
+        className={`mt-0.5 inline-flex size-6 shrink-0 items-center justify-center rounded-full text-sm font-bold ${SIGNATURE_TONES[p.tone]}`}
       >
-        {!s.ok ? '✕' : s.counted ? '✓' : '!'}
+        {p.icon}
       </span>
       <div className="min-w-0 flex-1">
         <p className="text-sm font-medium wrap-anywhere">{s.signer}</p>
         <p className="text-xs text-muted">
-          {s.verdict} · <time dateTime={s.time}>{formatDateTime(s.time)}</time> · <span>{state}</span>
+          {s.verdict} · <time dateTime={s.time}>{formatDateTime(s.time)}</time>
         </p>
-        {s.reason && <p className="mt-0.5 text-xs text-muted">{s.reason}</p>}
+        <p className={`mt-0.5 text-xs font-medium ${p.tone === 'warn' ? 'text-warn' : p.tone === 'bad' ? 'text-bad' : p.tone === 'ok' ? 'text-ok' : 'text-fg'}`}>
+          {p.label}
+        </p>
+        {s.reason && <p className="mt-0.5 text-xs text-muted wrap-anywhere">{s.reason}</p>}
         {s.fingerprint && <p className="mt-0.5 font-mono text-xs break-all text-muted">{s.fingerprint}</p>}
       </div>
     </li>

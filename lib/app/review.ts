@@ -29,6 +29,7 @@ export function signatureViews(v: CommitVerdict): SignatureLineView[] {
     ...(l.reason ? { reason: l.reason } : {}),
     ...(l.fingerprint ? { fingerprint: l.fingerprint } : {}),
     counted: l.counted,
+    status: l.status,
   }));
 }
 

@@ -51,6 +51,15 @@ export interface DiffView {
   truncated: { files: number; lines: number }; // what was cut
 }
 
+/**
+ * counted: counts toward the threshold. not-counted: verifies, but does not count (the author's
+ * own, a signer or key already counted, not an approval). valid-untrusted: a good signature by a
+ * key the repository's allowed_signers does not list (recorded; counts once the key is added).
+ * invalid: does not verify (bad signature, another statement or namespace, expired key, a key
+ * listed for someone else, UP/UV/origin/RP ID policy, unreadable line).
+ */
+export type SignatureStatus = 'counted' | 'not-counted' | 'valid-untrusted' | 'invalid';
+
 export interface SignatureLineView {
   line: string;
   signer: string;
@@ -60,6 +69,7 @@ export interface SignatureLineView {
   reason?: string; // why it does not verify / does not count
   fingerprint?: string;
   counted: boolean;
+  status: SignatureStatus;
 }
 
 export interface PolicyStateView {

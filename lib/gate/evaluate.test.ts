@@ -23,6 +23,7 @@ const dave = createSoftSshKey('ed25519'); // not trusted
 const ada = createSoftSshKey('ed25519'); // the author, trusted
 const passkey = createPasskey({ rpId: 'sign.example.org' });
 const strayPasskey = createPasskey({ rpId: 'evil.example.net' });
+const newPasskey = createPasskey({ rpId: 'sign.example.org' }); // gina's, not listed (yet)
 
 const allowedSigners = parseAllowedSigners(
   [
@@ -209,6 +210,84 @@ describe('evaluateLines', () => {
     it('count alongside SSH keys toward one threshold', () => {
       const v = evaluate([passkeyLine(), sshLine(bob, { signer: 'bob@example.org' })]);
       expect(v).toMatchObject({ count: 2, met: true, signers: ['erin@example.org', 'bob@example.org'] });
+    });
+  });
+
+  describe('status: what each line really is', () => {
+    const ginaPasskeyLine = (o: { flags?: number; origin?: string; commit?: string } = {}) =>
+      passkeyLine(newPasskey, { signer: 'gina@example.org', ...o });
+
+    it('counted, or not-counted for a good signature that does not count (author, repeat, key reused, other verdict)', () => {
+      const v = evaluate(
+        [
+          sshLine(bob, { signer: 'bob@example.org' }),
+          sshLine(ada, { signer: 'ada@example.org' }),
+          sshLine(bob, { signer: 'bob@example.org', time: '2026-01-03T03:04:05Z' }),
+          sshLine(carol, { signer: 'carol@example.org', verdict: 'reject' }),
+        ],
+        { allowedSigners },
+      );
+      expect(v.lines.map((l) => [l.signer, l.status, l.ok, l.counted])).toEqual([
+        ['bob@example.org', 'counted', true, true],
+        ['ada@example.org', 'not-counted', true, false],
+        ['bob@example.org', 'not-counted', true, false],
+        ['carol@example.org', 'not-counted', true, false],
+      ]);
+    });
+
+    it('valid-untrusted for a good signature by a key the allowed_signers does not list, which counts once listed', () => {
+      const lines = [sshLine(dave, { signer: 'dave@example.org' }), ginaPasskeyLine()];
+      const v = evaluate(lines, { policy: policy({ rpIds: ['sign.example.org'], origins: ['https://sign.example.org'] }) });
+      expect(v.lines.map((l) => [l.signer, l.status, l.ok, l.counted])).toEqual([
+        ['dave@example.org', 'valid-untrusted', false, false],
+        ['gina@example.org', 'valid-untrusted', false, false],
+      ]);
+      expect(v.lines[1].fingerprint).toMatch(/^SHA256:/);
+      expect(v.lines[1].reason).toMatch(/gina@example\.org/);
+      expect(v.count).toBe(0);
+
+      // The maintainer lists both keys: the same lines now count, unchanged.
+      const listed = parseAllowedSigners(
+        `dave@example.org ${formatPublicKey(dave.sshKey)}\ngina@example.org ${formatPublicKey(newPasskey.sshKey)}\n`,
+      );
+      const after = evaluate(lines, { allowedSigners: listed, policy: policy({ rpIds: ['sign.example.org'], origins: ['https://sign.example.org'] }) });
+      expect(after.lines.map((l) => l.status)).toEqual(['counted', 'counted']);
+    });
+
+    it('invalid, not valid-untrusted, when the unlisted key signed something else or the policy refuses it anyway', () => {
+      const strict = policy({ rpIds: ['sign.example.org'], origins: ['https://sign.example.org'] });
+      const cases: [string, RegExp][] = [
+        [ginaPasskeyLine({ commit: OTHER_COMMIT }), /not the signed data of this message/], // another commit's statement
+        [sshLine(dave, { signer: 'dave@example.org', namespace: 'git' }), /namespace/],
+        [ginaPasskeyLine({ flags: 0x01 }), /UV flag/],
+        [ginaPasskeyLine({ flags: 0x04 }), /UP flag/],
+        [ginaPasskeyLine({ origin: 'https://phish.example.net' }), /origin/],
+      ];
+      const v = evaluate(cases.map(([l]) => l), { policy: strict });
+      v.lines.forEach((l, i) => {
+        expect(l).toMatchObject({ status: 'invalid', ok: false, counted: false });
+        expect(l.reason).toMatch(cases[i][1]);
+      });
+      const stray = createPasskey({ rpId: 'evil.example.net' });
+      const fromElsewhere = passkeyLine(stray, { signer: 'gina@example.org', origin: 'https://sign.example.org' });
+      const w = evaluate([fromElsewhere], { policy: strict });
+      expect(w.lines[0]).toMatchObject({ status: 'invalid' });
+      expect(w.lines[0].reason).toMatch(/RP ID "evil\.example\.net"/);
+    });
+
+    it('invalid when the key is listed for someone else than the line claims, or outside its validity window', () => {
+      const v = evaluate([sshLine(bob, { signer: 'mallory@example.org' })]);
+      expect(v.lines[0]).toMatchObject({ status: 'invalid', ok: false });
+      expect(v.lines[0].reason).toMatch(/listed for "bob@example\.org"/);
+
+      const expired = parseAllowedSigners(`bob@example.org valid-before="20260101" ${formatPublicKey(bob.sshKey)}\n`);
+      const e = evaluate([sshLine(bob, { signer: 'bob@example.org' })], { allowedSigners: expired });
+      expect(e.lines[0]).toMatchObject({ status: 'invalid', ok: false });
+      expect(e.lines[0].reason).toMatch(/expired/);
+    });
+
+    it('invalid for an unreadable line', () => {
+      expect(evaluate(['countersign-v1 approve bob@example.org yesterday AAAA']).lines[0].status).toBe('invalid');
     });
   });
 

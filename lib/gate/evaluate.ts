@@ -1,4 +1,4 @@
-import type { AllowedSigner } from '../allowed-signers';
+import { principalsForKey, type AllowedSigner } from '../allowed-signers';
 import { resolveCommit, type CommitInfo } from '../git/commit';
 import { readNoteLines } from '../notes/store';
 import { NOTE_LINE_TAG, parseNoteLine, statementFor, type NoteLine } from '../notes/line';
@@ -6,10 +6,23 @@ import type { Policy } from '../policy/policy';
 import type { TrustedPolicy } from '../policy/trusted';
 import { PRINCIPAL_RE, TIME_RE, VERDICT_RE } from '../statement/fields';
 import { statementBytes } from '../statement/statement';
-import { verifySshSig } from '../sshsig';
+import { checkSshSig, policyFailure, verifySshSig } from '../sshsig';
 
 /** The verdict that counts toward the threshold. Other verdicts are recorded but never counted. */
 export const APPROVE = 'approve';
+
+/**
+ * Where a line stands, so that a reader is told the truth about it:
+ * - counted: verifies under the trusted policy and counts toward the threshold;
+ * - not-counted: verifies under the trusted policy but does not count (not an approval, the
+ *   excluded author, a signer or key already counted);
+ * - valid-untrusted: a good signature of this very statement, meeting the policy's flags, origins
+ *   and RP IDs, by a key the trusted allowed_signers does not list at all (typically a reviewer
+ *   whose line has not been added yet): recorded, does not count, would once the key is listed;
+ * - invalid: does not verify (unreadable, bad signature, another statement or namespace, a key
+ *   listed for someone else or outside its validity window, UP/UV/origin/RP ID policy).
+ */
+export type LineStatus = 'counted' | 'not-counted' | 'valid-untrusted' | 'invalid';
 
 /** One note line as the gate sees it (maps 1:1 onto lib/app/types.ts SignatureLineView). */
 export interface LineVerdict {
@@ -23,6 +36,7 @@ export interface LineVerdict {
   reason?: string;
   fingerprint?: string;
   counted: boolean;
+  status: LineStatus;
 }
 
 export interface LinesVerdict {
@@ -73,6 +87,30 @@ function skApplication(key: unknown): string | null {
 
 const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/** Why the policy refuses a passkey of this RP ID, or null. */
+function rpIdRefusal(key: unknown, policy: Policy): string | null {
+  const application = skApplication(key);
+  if (!policy.rpIds || application === null || policy.rpIds.includes(application)) return null;
+  return `passkey RP ID ${JSON.stringify(application)} is not one the policy allows (${policy.rpIds.join(', ')})`;
+}
+
+/**
+ * For a good signature by an unlisted key: what else in the policy refuses it (UP/UV flags,
+ * origin, RP ID), so that "valid, key not trusted" is only said of a line that listing the key
+ * would make count. Null when nothing does.
+ */
+function untrustedKeyProblem(signature: Uint8Array, message: Uint8Array, policy: Policy): string | null {
+  // Checked again for its flags and origin, which a refusal does not carry.
+  const check = checkSshSig({ signature, message, namespace: policy.namespace });
+  if (!check.ok) return check.reason;
+  const refused = policyFailure(check, {
+    requireUserPresence: policy.requireUserPresence,
+    requireUserVerification: policy.requireUserVerification,
+    origins: policy.origins ?? undefined,
+  });
+  return refused?.reason ?? rpIdRefusal(check.key, policy);
+}
+
 /**
  * Pure: decides, line by line, which signatures on one commit verify and count.
  *
@@ -96,7 +134,7 @@ export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
     try {
       parsed = parseNoteLine(raw);
     } catch (e) {
-      lines.push({ line: raw, ...looseFields(raw), ok: false, reason: `unreadable line: ${(e as Error).message}`, counted: false });
+      lines.push({ line: raw, ...looseFields(raw), ok: false, reason: `unreadable line: ${(e as Error).message}`, counted: false, status: 'invalid' });
       continue;
     }
     const base = { line: raw, signer: parsed.signer, verdict: parsed.verdict, time: parsed.time };
@@ -105,7 +143,7 @@ export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
     try {
       message = statementBytes(statementFor(parsed, { repository: input.repository, commit: input.commit, tree: input.tree }));
     } catch (e) {
-      lines.push({ ...base, ok: false, reason: `cannot rebuild the statement: ${(e as Error).message}`, counted: false });
+      lines.push({ ...base, ok: false, reason: `cannot rebuild the statement: ${(e as Error).message}`, counted: false, status: 'invalid' });
       continue;
     }
 
@@ -124,39 +162,43 @@ export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
       });
     } catch (e) {
       // The verifier reports failures as results; a throw is still a failed line, never a crash of the gate.
-      lines.push({ ...base, ok: false, reason: (e as Error).message, counted: false });
+      lines.push({ ...base, ok: false, reason: (e as Error).message, counted: false, status: 'invalid' });
       continue;
     }
     if (!result.ok) {
-      lines.push({ ...base, ok: false, reason: result.reason, ...(result.fingerprint ? { fingerprint: result.fingerprint } : {}), counted: false });
+      const refused = { ...base, ok: false, reason: result.reason, ...(result.fingerprint ? { fingerprint: result.fingerprint } : {}), counted: false };
+      // The verifier reads allowed_signers only after the signature itself checked out, so a key
+      // that is listed nowhere means a good signature by a key nobody trusts (yet). A key listed
+      // for another principal stays invalid: the line claims someone the key does not belong to.
+      if (result.failure === 'not-allowed' && result.key && principalsForKey(input.allowedSigners, result.key).length === 0) {
+        const problem = untrustedKeyProblem(parsed.signature, message, policy);
+        lines.push(problem ? { ...refused, reason: problem, status: 'invalid' } : { ...refused, status: 'valid-untrusted' });
+      } else {
+        lines.push({ ...refused, status: 'invalid' });
+      }
       continue;
     }
     const fingerprint = result.fingerprint;
-    const application = skApplication(result.key);
-    if (policy.rpIds && application !== null && !policy.rpIds.includes(application)) {
-      lines.push({
-        ...base,
-        ok: false,
-        fingerprint,
-        reason: `passkey RP ID ${JSON.stringify(application)} is not one the policy allows (${policy.rpIds.join(', ')})`,
-        counted: false,
-      });
+    const rpIdProblem = rpIdRefusal(result.key, policy);
+    if (rpIdProblem) {
+      lines.push({ ...base, ok: false, fingerprint, reason: rpIdProblem, counted: false, status: 'invalid' });
       continue;
     }
 
     const good = { ...base, ok: true, fingerprint };
+    const notCounted = (reason: string): LineVerdict => ({ ...good, reason, counted: false, status: 'not-counted' });
     if (parsed.verdict !== APPROVE) {
-      lines.push({ ...good, reason: `verdict "${parsed.verdict}" does not count toward approval`, counted: false });
+      lines.push(notCounted(`verdict "${parsed.verdict}" does not count toward approval`));
     } else if (excludedAuthor && sameAddress(parsed.signer, excludedAuthor)) {
-      lines.push({ ...good, reason: "the commit's author does not count (policy excludeAuthor)", counted: false });
+      lines.push(notCounted("the commit's author does not count (policy excludeAuthor)"));
     } else if (countedSigners.some((s) => s === parsed.signer)) {
-      lines.push({ ...good, reason: `${parsed.signer} is already counted`, counted: false });
+      lines.push(notCounted(`${parsed.signer} is already counted`));
     } else if (countedKeys.has(fingerprint)) {
-      lines.push({ ...good, reason: `key ${fingerprint} is already counted for ${countedKeys.get(fingerprint)}`, counted: false });
+      lines.push(notCounted(`key ${fingerprint} is already counted for ${countedKeys.get(fingerprint)}`));
     } else {
       countedSigners.push(parsed.signer);
       countedKeys.set(fingerprint, parsed.signer);
-      lines.push({ ...good, counted: true });
+      lines.push({ ...good, counted: true, status: 'counted' });
     }
   }
 

@@ -150,6 +150,13 @@ test('invite → passkey → sign in → review → approve; a second reviewer m
       await expect(page.getByRole('status')).toContainText('does not count');
       // The top of the page (her signature in the list, after the refresh) with the steps in the bottom bar.
       await expect(page.getByText(alice, { exact: true })).toBeVisible();
+      // Her line is a good signature by a key the repository does not list yet: amber, not a red failure.
+      const row = page.locator('li[data-signature-status]').filter({ hasText: alice });
+      await expect(row).toHaveAttribute('data-signature-status', 'valid-untrusted');
+      await expect(row).toContainText('Valid signature — key not in allowed_signers (does not count)');
+      await expect(row).not.toContainText('Does not verify');
+      const bot = await (await page.request.get(`/api/repos/demo/commits/${target.id}/signatures`)).json();
+      expect(bot.signatures).toEqual([expect.objectContaining({ signer: alice, ok: false, counted: false, status: 'valid-untrusted' })]);
       await page.evaluate(() => window.scrollTo(0, 0));
       await snap(page, testInfo, '06-approved');
       const lines = await remoteNoteLines(target.id);
@@ -202,6 +209,9 @@ test('invite → passkey → sign in → review → approve; a second reviewer m
       await approve(bobPage);
       await expect(bobPage.getByText('2 of 2 approvals — policy met')).toBeVisible();
       await expect(bobPage.getByText('Policy met', { exact: true })).toBeVisible();
+      const rows = bobPage.locator('li[data-signature-status]');
+      await expect(rows.filter({ hasText: alice })).toHaveAttribute('data-signature-status', 'counted');
+      await expect(rows.filter({ hasText: bob })).toHaveAttribute('data-signature-status', 'counted');
       await snap(bobPage, testInfo, '07-second-approval-policy-met');
       expect(await remoteNoteLines(target.id)).toHaveLength(2);
 

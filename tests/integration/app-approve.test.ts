@@ -47,6 +47,11 @@ describe('approving a commit with a passkey', () => {
     expect(result.counted).toBe(false);
     expect(result.warning).toMatch(/not in demo's \.countersign\/allowed_signers/);
     expect(result.policy).toMatchObject({ threshold: 2, count: 0, met: false });
+    // The review says what the line is: a good signature by a key the repository does not list yet.
+    const review = await getReview(h.app, 'demo', commit, bob.user);
+    expect(review.signatures).toEqual([
+      expect.objectContaining({ signer: 'bob@example.org', ok: false, counted: false, status: 'valid-untrusted', fingerprint: result.fingerprint }),
+    ]);
 
     const lines = await remoteNoteLines(h.remote, commit);
     expect(lines).toEqual([result.line]);
@@ -77,10 +82,10 @@ describe('approving a commit with a passkey', () => {
     expect(review.policy.met).toBe(true);
     expect(review.viewerHasSigned).toBe(true);
     expect(review.viewerKeyTrusted).toBe(true);
-    expect(review.signatures.map((s) => [s.signer, s.ok, s.counted])).toEqual(
+    expect(review.signatures.map((s) => [s.signer, s.ok, s.counted, s.status])).toEqual(
       expect.arrayContaining([
-        ['bob@example.org', true, true],
-        ['carol@example.org', true, true],
+        ['bob@example.org', true, true, 'counted'],
+        ['carol@example.org', true, true, 'counted'],
       ]),
     );
   });
