@@ -39,13 +39,17 @@ function map(r: any): CredentialRow {
   };
 }
 
+/**
+ * Stores a credential just registered. Registering is a use of the passkey (the person unlocked
+ * it with a fingerprint, face or PIN), so it is also its first last-used time.
+ */
 export async function insertCredential(
   db: Queryable,
   c: Omit<CredentialRow, 'createdAt' | 'lastUsedAt' | 'revokedAt'>,
 ): Promise<CredentialRow> {
   const rows = await db.query(
-    `insert into credentials(id, user_id, public_key, rp_id, ssh_key, fingerprint, counter, transports, name)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *`,
+    `insert into credentials(id, user_id, public_key, rp_id, ssh_key, fingerprint, counter, transports, name, last_used_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, now()) returning *`,
     [c.id, c.userId, c.publicKey, c.rpId, c.sshKey, c.fingerprint, c.counter, JSON.stringify(c.transports), c.name],
   );
   return map(rows[0]);
@@ -74,6 +78,7 @@ export async function listActiveKeys(db: Queryable, email?: string): Promise<(Cr
   return rows.map((r: any) => ({ ...map(r), email: r.email }));
 }
 
+/** A sign-in or an approval with this passkey: its counter and last-used time. */
 export async function recordUse(db: Queryable, id: string, counter: number): Promise<void> {
   await db.query('update credentials set counter = greatest(counter, $2), last_used_at = now() where id = $1', [id, counter]);
 }

@@ -101,6 +101,12 @@ alter table sessions add column credential_id text references credentials(id);
 create index sessions_credential on sessions(credential_id);
 `,
   },
+  {
+    version: 3,
+    name: 'registration counts as a use of the passkey',
+    // Devices registered before insertCredential set last_used_at were last used no earlier than then.
+    sql: `update credentials set last_used_at = created_at where last_used_at is null`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

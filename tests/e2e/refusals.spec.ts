@@ -111,6 +111,12 @@ test('a revoked device can neither approve nor sign in', async ({ page, browser 
   await newPhone.goto('/devices');
   await expect(newPhone.getByRole('heading', { name: 'Erin old phone' })).toBeVisible();
   await expect(newPhone.getByRole('heading', { name: 'Erin new phone' })).toBeVisible();
+  // Enrolling used each passkey: neither reads "last used never".
+  for (const name of ['Erin old phone', 'Erin new phone']) {
+    const card = newPhone.getByRole('article', { name });
+    await expect(card).toContainText(/last used (just now|\d+ min ago)/);
+    await expect(card).not.toContainText('never');
+  }
   await newPhone.getByRole('button', { name: 'Revoke Erin old phone' }).click();
   await snap(newPhone, testInfo, '12-devices-revoke-confirm');
   await newPhone.getByRole('button', { name: 'Yes, revoke' }).click();

@@ -5,9 +5,10 @@ import { createInvite, DEFAULT_INVITE_TTL_MS } from '../../lib/auth/invites';
 import { createSession, endSession, readCookie, sessionCookie, userForSessionToken } from '../../lib/auth/sessions';
 import { registrationOptions, verifyRegistration } from '../../lib/auth/webauthn';
 import { allowedSignersFile } from '../../lib/app/signers';
+import { migrate } from '../../lib/store/migrations';
 import { cborEncode, createPasskey, getAssertion, toAuthenticationResponseJSON, toRegistrationResponseJSON } from '../../tests/support/soft-authenticator';
 import { loginOptions, verifyLogin } from '../../lib/auth/webauthn';
-import { enroll, ORIGIN, signIn, startHarness, type Harness } from './app-harness';
+import { approve, enroll, ORIGIN, signIn, startHarness, type Harness } from './app-harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -163,6 +164,46 @@ describe('devices and sign-in', () => {
     await expect(signIn(h.app, second)).rejects.toThrow(/revoked/);
     // The first device still works.
     await expect(signIn(h.app, e.passkey)).resolves.toMatchObject({ user: { email: 'paul@example.org' } });
+  });
+
+  it("records a device's last use when it is registered, signs in and approves", async () => {
+    const e = await enroll(h.app, 'rita@example.org');
+    const lastUsed = async (id: string) => (await listDevices(h.app, e.user)).find((d) => d.id === id)!.lastUsedAt;
+    const enrolled = (await listDevices(h.app, e.user))[0];
+    // Enrolling used the passkey: the Devices page must not say "never" for it.
+    expect(enrolled.lastUsedAt).not.toBeNull();
+    expect(Date.parse(enrolled.lastUsedAt!)).toBeGreaterThanOrEqual(Date.parse(enrolled.createdAt));
+
+    await sleep(20);
+    await signIn(h.app, e.passkey);
+    const afterSignIn = await lastUsed(e.deviceId);
+    expect(Date.parse(afterSignIn!)).toBeGreaterThan(Date.parse(enrolled.lastUsedAt!));
+
+    await sleep(20);
+    await approve(h.app, e.user, e.passkey, h.commits[1]);
+    expect(Date.parse((await lastUsed(e.deviceId))!)).toBeGreaterThan(Date.parse(afterSignIn!));
+
+    // A device added later starts with its own registration time, and leaves the other's alone.
+    const before = await lastUsed(e.deviceId);
+    const options = await registrationOptions(h.app, { viewer: e.user });
+    const laptop = createPasskey({ rpId: 'localhost', userHandle: new Uint8Array(Buffer.from(options.user.id, 'base64url')) });
+    const { device } = await verifyRegistration(h.app, {
+      response: toRegistrationResponseJSON(laptop, { challenge: options.challenge, origin: ORIGIN }) as any,
+      viewer: e.user,
+      deviceName: 'Laptop',
+    });
+    expect(device.lastUsedAt).not.toBeNull();
+    expect(await lastUsed(e.deviceId)).toBe(before);
+  });
+
+  it('an existing install upgrading: devices registered before without a last use read as used at registration', async () => {
+    const e = await enroll(h.app, 'sam@example.org');
+    await h.app.db.query('update credentials set last_used_at = null where id = $1', [e.deviceId]);
+    await h.app.db.query('delete from schema_migrations where version = 3');
+    expect((await listDevices(h.app, e.user))[0].lastUsedAt).toBeNull();
+    expect(await migrate(h.app.db)).toEqual([3]);
+    const [device] = await listDevices(h.app, e.user);
+    expect(device.lastUsedAt).toBe(device.createdAt);
   });
 
   it('needs a session to add a device without an invite', async () => {
