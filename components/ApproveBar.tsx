@@ -6,6 +6,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import type { ApproveResultView, ReviewView } from '@/lib/app/types';
 import { apiGet, apiPost } from '@/lib/ui/api';
+import { noteLineTime } from '@/lib/ui/approval';
+import { formatDateTime } from '@/lib/ui/format';
 import { passkeyErrorMessage } from '@/lib/ui/webauthn-errors';
 
 interface ApproveOptions {
@@ -24,13 +26,16 @@ const POLL_FOR_MS = 10 * 60 * 1000;
 
 /**
  * The thumb-reachable bottom bar: Approve, then each step of the approval in a status
- * region ("Signed", "Saved", "Published" or "Saved, will be published").
+ * region ("Signed", "Saved", "Published" or "Saved, will be published"). Once the viewer has
+ * approved (just now, or before: on reload) the button says so and is disabled: approving again
+ * with the same passkey would only find the approval already there.
  */
 export function ApproveBar({
   repo,
   commit,
   signedIn,
   viewerHasSigned,
+  viewerSignedAt,
   viewerKeyTrusted,
   pendingPublish,
   signInHref,
@@ -39,6 +44,7 @@ export function ApproveBar({
   commit: string;
   signedIn: boolean;
   viewerHasSigned: boolean;
+  viewerSignedAt: string | null;
   viewerKeyTrusted: boolean | null;
   pendingPublish: boolean;
   signInHref: string;
@@ -50,6 +56,10 @@ export function ApproveBar({
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [waitingToPublish, setWaitingToPublish] = useState(false);
+  /** Set by a successful approval here, before the refreshed page says so too. */
+  const [approvedAt, setApprovedAt] = useState<string | null>(null);
+  const approved = approvedAt !== null || viewerHasSigned;
+  const doneAt = approvedAt ?? viewerSignedAt;
   const pollTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => () => {
@@ -124,6 +134,7 @@ export function ApproveBar({
         { text: 'Saved', state: 'done' },
         last,
       ]);
+      setApprovedAt(noteLineTime(result.line) ?? new Date().toISOString());
       if (result.status === 'saved') setWaitingToPublish(true);
       // Short, because the bar must stay small; the page's warning above gives the details.
       setNote(
@@ -162,7 +173,21 @@ export function ApproveBar({
             </ol>
           )}
           {note && <p className="text-xs text-warn wrap-anywhere">{note}</p>}
-          {!busy && steps.length === 0 && viewerHasSigned && <p className="text-ok">You have approved this commit.</p>}
+          {!busy && approved && (
+            <p className="text-ok">
+              You approved this commit
+              {doneAt && (
+                <>
+                  {' '}
+                  on <time dateTime={doneAt}>{formatDateTime(doneAt)}</time>
+                </>
+              )}
+              .
+              {steps.length === 0 && viewerKeyTrusted === false && (
+                <span className="text-warn"> It does not count until your key is in this repository&apos;s allowed_signers.</span>
+              )}
+            </p>
+          )}
           {!busy && steps.length === 0 && pendingPublish && viewerHasSigned && (
             <p className="text-muted">Saved, will be published — the server retries by itself.</p>
           )}
@@ -177,13 +202,21 @@ export function ApproveBar({
             <button
               type="button"
               onClick={approve}
-              disabled={busy}
-              aria-describedby={viewerKeyTrusted === false && !note ? 'approve-untrusted' : undefined}
-              className={`${viewerHasSigned ? 'btn-secondary' : 'btn-primary'} min-h-12 w-full text-lg`}
+              disabled={busy || approved}
+              aria-describedby={viewerKeyTrusted === false && !note && !approved ? 'approve-untrusted' : undefined}
+              className={`${approved ? 'btn-secondary' : 'btn-primary'} min-h-12 w-full text-lg`}
             >
-              {busy ? 'Approving…' : 'Approve'}
+              {busy ? (
+                'Approving…'
+              ) : approved ? (
+                <>
+                  Approved <span aria-hidden="true">✓</span>
+                </>
+              ) : (
+                'Approve'
+              )}
             </button>
-            {viewerKeyTrusted === false && !note && (
+            {viewerKeyTrusted === false && !note && !approved && (
               <p id="approve-untrusted" className="text-center text-xs text-muted">
                 Your approval will be recorded but will not count.
               </p>

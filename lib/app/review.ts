@@ -1,6 +1,7 @@
 import { branchesContaining } from '../git/commit';
 import { commitDiff } from '../git/diff';
 import { evaluateCommit, type CommitVerdict } from '../gate/evaluate';
+import { parseNoteLine } from '../notes/line';
 import { formatTime } from '../statement/fields';
 import { serializeStatement } from '../statement/statement';
 import { listCredentials } from '../store/credentials';
@@ -31,6 +32,12 @@ export function signatureViews(v: CommitVerdict): SignatureLineView[] {
     counted: l.counted,
     status: l.status,
   }));
+}
+
+/** The earliest signing time among note lines (ISO, as written in the line), or null. */
+function earliestTime(lines: string[]): string | null {
+  const times = lines.map((l) => parseNoteLine(l).time).sort();
+  return times[0] ?? null;
 }
 
 /**
@@ -84,6 +91,7 @@ export async function getReview(app: App, repoName: string, commitId: string, vi
       : null,
     namespace: policy.namespace,
     viewerHasSigned: mine.length > 0,
+    viewerSignedAt: earliestTime(mine.map((m) => m.line)),
     viewerKeyTrusted: viewer && creds.length > 0 ? creds.some((c) => keyTrusted(trusted, viewer.email, c.sshKey)) : null,
     pendingPublish: app.publisher.pending(repo.config.name),
     diff: toDiffView(diff),

@@ -100,6 +100,8 @@ export interface ReviewView {
   statementPreview: string | null;
   namespace: string;
   viewerHasSigned: boolean;
+  /** When the viewer's approval that stands (their earliest approve line) was signed; null if none. */
+  viewerSignedAt: string | null;
   viewerKeyTrusted: boolean | null; // null when not signed in or no device
   pendingPublish: boolean; // notes saved locally but not yet pushed
   diff: DiffView;

@@ -157,8 +157,17 @@ test('invite → passkey → sign in → review → approve; a second reviewer m
       await expect(row).not.toContainText('Does not verify');
       const bot = await (await page.request.get(`/api/repos/demo/commits/${target.id}/signatures`)).json();
       expect(bot.signatures).toEqual([expect.objectContaining({ signer: alice, ok: false, counted: false, status: 'valid-untrusted' })]);
+      // The button shows the approval is done, with its time, here and after a reload.
+      const done = page.getByRole('button', { name: 'Approved', exact: true });
+      await expect(done).toBeDisabled();
+      await expect(page.getByRole('button', { name: 'Approve', exact: true })).toHaveCount(0);
+      await expect(page.getByRole('status')).toContainText(/You approved this commit on \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
       await page.evaluate(() => window.scrollTo(0, 0));
       await snap(page, testInfo, '06-approved');
+      await page.reload();
+      await expect(page.getByRole('button', { name: 'Approved', exact: true })).toBeDisabled();
+      await expect(page.getByRole('status')).toContainText('You approved this commit on');
+      await expect(page.getByRole('status')).toContainText("It does not count until your key is in this repository's allowed_signers.");
       const lines = await remoteNoteLines(target.id);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^countersign-v1 approve ${escapeRe(alice)} \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ [A-Za-z0-9+/]+=*$`));
@@ -207,6 +216,7 @@ test('invite → passkey → sign in → review → approve; a second reviewer m
         await expect(bobPage.getByText('1 of 2 approvals — needs 1 more')).toBeVisible({ timeout: 1000 });
       }).toPass({ timeout: 15_000 });
       await approve(bobPage);
+      await expect(bobPage.getByRole('button', { name: 'Approved', exact: true })).toBeDisabled();
       await expect(bobPage.getByText('2 of 2 approvals — policy met')).toBeVisible();
       await expect(bobPage.getByText('Policy met', { exact: true })).toBeVisible();
       const rows = bobPage.locator('li[data-signature-status]');

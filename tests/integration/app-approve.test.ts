@@ -47,8 +47,12 @@ describe('approving a commit with a passkey', () => {
     expect(result.counted).toBe(false);
     expect(result.warning).toMatch(/not in demo's \.countersign\/allowed_signers/);
     expect(result.policy).toMatchObject({ threshold: 2, count: 0, met: false });
+    // Carol has not approved this commit: her review says so.
+    expect(await getReview(h.app, 'demo', commit, carol.user)).toMatchObject({ viewerHasSigned: false, viewerSignedAt: null });
     // The review says what the line is: a good signature by a key the repository does not list yet.
     const review = await getReview(h.app, 'demo', commit, bob.user);
+    // …and, for Bob, that he approved and when (the time his passkey signed).
+    expect(review).toMatchObject({ viewerHasSigned: true, viewerSignedAt: parseNoteLine(result.line).time });
     expect(review.signatures).toEqual([
       expect.objectContaining({ signer: 'bob@example.org', ok: false, counted: false, status: 'valid-untrusted', fingerprint: result.fingerprint }),
     ]);
@@ -97,6 +101,9 @@ describe('approving a commit with a passkey', () => {
     expect(again.result.status).toBe('already');
     expect(before).toContain(again.result.line);
     expect(await remoteNoteLines(h.remote, commit)).toEqual(before);
+    // The approval that stands is the first one: its time is what the review shows.
+    const review = await getReview(h.app, 'demo', commit, bob.user);
+    expect(review.viewerSignedAt).toBe(parseNoteLine(again.result.line).time);
   });
 });
 

@@ -43,6 +43,7 @@ export default async function ReviewPage({ params }: { params: Params }) {
         commit={review.commit}
         signedIn={user !== null}
         viewerHasSigned={review.viewerHasSigned}
+        viewerSignedAt={review.viewerSignedAt}
         viewerKeyTrusted={review.viewerKeyTrusted}
         pendingPublish={review.pendingPublish}
         signInHref={`/?next=${encodeURIComponent(here)}`}

@@ -1,0 +1,10 @@
+import { TIME_RE } from '../statement/fields';
+
+/**
+ * The signing time of a note line (`countersign-v1 <verdict> <signer> <time> <signature>`), for
+ * showing "You approved this commit at …" right after approving; null for anything else.
+ */
+export function noteLineTime(line: string): string | null {
+  const parts = line.split(' ');
+  return parts.length === 5 && parts[0] === 'countersign-v1' && TIME_RE.test(parts[3]) ? parts[3] : null;
+}
