@@ -172,7 +172,6 @@ export function ApproveBar({
               ))}
             </ol>
           )}
-          {note && <p className="text-xs text-warn wrap-anywhere">{note}</p>}
           {!busy && approved && (
             <p className="text-ok">
               You approved this commit
@@ -188,6 +187,7 @@ export function ApproveBar({
               )}
             </p>
           )}
+          {note && <p className="text-xs text-warn wrap-anywhere">{note}</p>}
           {!busy && steps.length === 0 && pendingPublish && viewerHasSigned && (
             <p className="text-muted">Saved, will be published — the server retries by itself.</p>
           )}

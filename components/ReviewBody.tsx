@@ -68,7 +68,9 @@ function Warnings({ review, offline }: { review: ReviewView; offline: boolean })
       {review.viewerKeyTrusted === false && !offline && (
         <Alert tone="warn" title="Your key is not trusted in this repository">
           Your passkey is not in this repository&apos;s <code className="font-mono">.countersign/allowed_signers</code>:
-          your approval will be recorded but will not count. See{' '}
+          {review.viewerHasSigned
+            ? ' your approval is recorded but does not count until that line is added. See '
+            : ' your approval will be recorded but will not count. See '}
           <Link href="/devices" className="underline">
             Devices
           </Link>{' '}

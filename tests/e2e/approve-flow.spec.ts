@@ -155,6 +155,11 @@ test('invite → passkey → sign in → review → approve; a second reviewer m
       await expect(row).toHaveAttribute('data-signature-status', 'valid-untrusted');
       await expect(row).toContainText('Valid signature — key not in allowed_signers (does not count)');
       await expect(row).not.toContainText('Does not verify');
+      await row.evaluate((el) => {
+        el.scrollIntoView({ block: 'start' });
+        window.scrollBy(0, -140);
+      });
+      await snap(page, testInfo, '06a-signature-valid-untrusted');
       const bot = await (await page.request.get(`/api/repos/demo/commits/${target.id}/signatures`)).json();
       expect(bot.signatures).toEqual([expect.objectContaining({ signer: alice, ok: false, counted: false, status: 'valid-untrusted' })]);
       // The button shows the approval is done, with its time, here and after a reload.
@@ -168,6 +173,7 @@ test('invite → passkey → sign in → review → approve; a second reviewer m
       await expect(page.getByRole('button', { name: 'Approved', exact: true })).toBeDisabled();
       await expect(page.getByRole('status')).toContainText('You approved this commit on');
       await expect(page.getByRole('status')).toContainText("It does not count until your key is in this repository's allowed_signers.");
+      await expect(page.getByText('Your key is not trusted in this repository').locator('..')).toContainText('your approval is recorded but does not count');
       const lines = await remoteNoteLines(target.id);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^countersign-v1 approve ${escapeRe(alice)} \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ [A-Za-z0-9+/]+=*$`));
