@@ -144,8 +144,13 @@ async function main() {
       }),
   );
   const next = (w: Worker) => new Promise<unknown>((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
+    // Remove the error listener once answered, or every pass leaves one behind on the worker.
+    const onError = (e: Error) => reject(e);
+    w.once('error', onError);
+    w.once('message', (m) => {
+      w.off('error', onError);
+      resolve(m);
+    });
   });
   await Promise.all(workers.map(next)); // 'ready' after warm-up
   let threaded: boolean[] = [];
