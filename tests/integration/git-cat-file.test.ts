@@ -4,7 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CountersignError } from '../../lib/errors';
+import { rejectionOf } from '../support/errors';
 import { objectReaderPid } from '../../lib/git/cat-file';
 import { readObjects } from '../../lib/git/objects';
 import { gitProcessStats } from '../../lib/git/run';
@@ -24,16 +24,6 @@ async function repoWithCommit(): Promise<{ repo: string; commit: string }> {
 async function oidOf(repo: string, name: string): Promise<string | null> {
   const [o] = await readObjects(repo, [name]);
   return o.found ? o.oid : null;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<CountersignError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(CountersignError);
-    return e as CountersignError;
-  }
-  throw new Error('expected a CountersignError');
 }
 
 describe('object reads through a long-running git cat-file', () => {
@@ -131,10 +121,10 @@ describe('object reads through a long-running git cat-file', () => {
 
   it('fails like any git command outside a repository or in a missing directory', async () => {
     const dir = await tempDir();
-    const e = await errorOf(readObjects(dir, ['HEAD']));
+    const e = await rejectionOf(readObjects(dir, ['HEAD']));
     expect(e.code).toBe('git-failed');
     expect(e.message).toMatch(/^git cat-file failed in .*not a git repository.*\(is the path a git clone\?/);
-    const gone = await errorOf(readObjects(join(dir, 'nowhere'), ['HEAD']));
+    const gone = await rejectionOf(readObjects(join(dir, 'nowhere'), ['HEAD']));
     expect(gone.message).toMatch(/does not exist/);
   });
 

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CountersignError } from '../../lib/errors';
+import { rejectionOf } from '../support/errors';
 import {
   appendNoteLines,
   DEFAULT_NOTES_REF,
@@ -37,16 +37,6 @@ async function tip(repo: string, ref = REF): Promise<string | null> {
 
 async function notesCommitCount(repo: string, ref = REF): Promise<number> {
   return (await tip(repo, ref)) ? Number(await git(repo, 'rev-list', '--count', ref)) : 0;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<CountersignError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(CountersignError);
-    return e as CountersignError;
-  }
-  throw new Error('expected a CountersignError');
 }
 
 describe('appending and reading note lines locally', () => {
@@ -113,12 +103,12 @@ describe('appending and reading note lines locally', () => {
       [[good, { commit: await git(repo, 'rev-parse', 'HEAD^{tree}'), line: fakeNoteLine() }], 'unknown-commit', /is not in/],
     ];
     for (const [entries, code, message] of cases) {
-      const e = await errorOf(appendNoteLines(repo, REF, entries as never));
+      const e = await rejectionOf(appendNoteLines(repo, REF, entries as never));
       expect(e.code).toBe(code);
       expect(e.message).toMatch(message);
     }
-    expect((await errorOf(appendNoteLines(repo, 'refs/heads/main', [good]))).code).toBe('bad-input');
-    expect((await errorOf(appendNoteLines(repo, 'refs/notes/../heads/x', [good]))).code).toBe('bad-input');
+    expect((await rejectionOf(appendNoteLines(repo, 'refs/heads/main', [good]))).code).toBe('bad-input');
+    expect((await rejectionOf(appendNoteLines(repo, 'refs/notes/../heads/x', [good]))).code).toBe('bad-input');
     expect(await tip(repo)).toBe(before);
   });
 
