@@ -5,10 +5,15 @@ const b64url = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9_-]*$/, 'e
 
 const transports = z.array(z.string().max(20)).max(10).optional();
 
-export const registrationResponse = z.looseObject({
+/** The members every PublicKeyCredential carries, created or used: its id (twice) and type. */
+const credential = {
   id: b64url(1400).min(1),
   rawId: b64url(1400).min(1),
   type: z.literal('public-key'),
+};
+
+export const registrationResponse = z.looseObject({
+  ...credential,
   response: z.looseObject({
     clientDataJSON: b64url(8192).min(1),
     attestationObject: b64url(32768).min(1),
@@ -19,9 +24,7 @@ export const registrationResponse = z.looseObject({
 });
 
 export const authenticationResponse = z.looseObject({
-  id: b64url(1400).min(1),
-  rawId: b64url(1400).min(1),
-  type: z.literal('public-key'),
+  ...credential,
   response: z.looseObject({
     clientDataJSON: b64url(8192).min(1),
     authenticatorData: b64url(8192).min(1),
