@@ -4,27 +4,21 @@ import { useState } from 'react';
 import { apiPost } from '@/lib/ui/api';
 import { formatDateTime } from '@/lib/ui/format';
 import { CopyButton } from './CopyButton';
+import { FormError, useSubmit } from './useSubmit';
 
 export function InviteForm() {
   const [email, setEmail] = useState('');
   const [admin, setAdmin] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useSubmit();
   const [invite, setInvite] = useState<{ url: string; expiresAt: string; email: string } | null>(null);
 
   async function submit() {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const r = await apiPost<{ url: string; expiresAt: string }>('/api/invites', { email: email.trim(), admin });
       setInvite({ ...r, email: email.trim() });
       setEmail('');
       setAdmin(false);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -73,33 +67,22 @@ export function InviteForm() {
           </div>
         )}
       </div>
-      {error && (
-        <p role="alert" className="text-sm text-bad">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </form>
   );
 }
 
 export function TokenForm() {
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useSubmit();
   const [token, setToken] = useState<{ name: string; token: string } | null>(null);
 
   async function submit() {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const r = await apiPost<{ token: string }>('/api/tokens', { name: name.trim() });
       setToken({ name: name.trim(), token: r.token });
       setName('');
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -143,11 +126,7 @@ export function TokenForm() {
           </div>
         )}
       </div>
-      {error && (
-        <p role="alert" className="text-sm text-bad">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </form>
   );
 }

@@ -4,14 +4,14 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { apiPost } from '@/lib/ui/api';
 import { reviewPath } from '@/lib/ui/commit-id';
+import { FormError, useSubmit } from './useSubmit';
 
 /** Open a commit's review page, or ask others to sign it (it then shows in their inboxes). */
 export function CommitForm({ repos }: { repos: { name: string }[] }) {
   const router = useRouter();
   const [repo, setRepo] = useState(repos[0]?.name ?? '');
   const [commit, setCommit] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useSubmit();
   const [status, setStatus] = useState<string | null>(null);
 
   const cleaned = commit.trim().toLowerCase();
@@ -31,18 +31,13 @@ export function CommitForm({ repos }: { repos: { name: string }[] }) {
 
   async function request() {
     if (!valid()) return;
-    setBusy(true);
     setStatus(null);
-    try {
+    await run(async () => {
       const r = await apiPost<{ id: string; repo: string; commit: string }>('/api/requests', { repo, commit: cleaned });
       setStatus('Review requested.');
       router.push(reviewPath(r.repo, r.commit));
       router.refresh();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -99,11 +94,7 @@ export function CommitForm({ repos }: { repos: { name: string }[] }) {
       <div role="status" aria-live="polite" className="text-sm text-ok">
         {status}
       </div>
-      {error && (
-        <p role="alert" className="text-sm text-bad">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </form>
   );
 }

@@ -6,6 +6,7 @@ import type { DeviceView } from '@/lib/app/types';
 import { apiRequest } from '@/lib/ui/api';
 import { formatDateTime, relativeTime } from '@/lib/ui/format';
 import { SignerLine } from './AllowedSignersHelp';
+import { FormError, useSubmit } from './useSubmit';
 
 export function DeviceList({ devices }: { devices: DeviceView[] }) {
   const active = devices.filter((d) => !d.revokedAt);
@@ -49,8 +50,7 @@ function DeviceCard({ device, only }: { device: DeviceView; only: boolean }) {
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(device.name);
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useSubmit();
   const [status, setStatus] = useState<string | null>(null);
   const url = `/api/devices/${encodeURIComponent(device.id)}`;
 
@@ -60,33 +60,23 @@ function DeviceCard({ device, only }: { device: DeviceView; only: boolean }) {
       setError('A name cannot be empty.');
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await apiRequest<DeviceView>('PATCH', url, { name: n });
       setEditing(false);
       setStatus('Name saved.');
       router.refresh();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function revoke() {
-    setBusy(true);
-    setError(null);
-    try {
-      await apiRequest<DeviceView>('DELETE', url);
-      setStatus('Device revoked.');
-      router.refresh();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-      setConfirming(false);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        await apiRequest<DeviceView>('DELETE', url);
+        setStatus('Device revoked.');
+        router.refresh();
+      },
+      () => setConfirming(false),
+    );
   }
 
   const nameId = `device-name-${device.id}`;
@@ -181,11 +171,7 @@ function DeviceCard({ device, only }: { device: DeviceView; only: boolean }) {
       <div role="status" aria-live="polite" className="text-sm text-ok">
         {status}
       </div>
-      {error && (
-        <p role="alert" className="text-sm text-bad">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </article>
   );
 }

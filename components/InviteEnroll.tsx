@@ -10,6 +10,7 @@ import { apiPost } from '@/lib/ui/api';
 import { guessDeviceName } from '@/lib/ui/enroll';
 import { passkeyErrorMessage } from '@/lib/ui/webauthn-errors';
 import { AllowedSignersHelp, SignerLine } from './AllowedSignersHelp';
+import { useSubmit } from './useSubmit';
 
 /**
  * Creates a passkey, with an invite (new account) or without one (a signed-in user adding
@@ -17,8 +18,7 @@ import { AllowedSignersHelp, SignerLine } from './AllowedSignersHelp';
  */
 export function Enroll({ inviteToken, onDone }: { inviteToken?: string; onDone?: () => void }) {
   const [deviceName, setDeviceName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useSubmit();
   const [status, setStatus] = useState<string | null>(null);
   const [result, setResult] = useState<{ user: UserView; device: DeviceView } | null>(null);
   const [supported, setSupported] = useState(true);
@@ -35,40 +35,36 @@ export function Enroll({ inviteToken, onDone }: { inviteToken?: string; onDone?:
   }, [result]);
 
   async function create() {
-    setError(null);
-    setBusy(true);
-    setStatus('Preparing…');
-    try {
-      const optionsJSON = await apiPost<PublicKeyCredentialCreationOptionsJSON>(
-        '/api/auth/register/options',
-        inviteToken ? { inviteToken } : {},
-      );
-      setStatus('Confirm with your fingerprint, face or screen lock…');
-      let response;
-      try {
-        response = await startRegistration({ optionsJSON });
-      } catch (e) {
-        throw new Error(passkeyErrorMessage(e, 'register'));
-      }
-      setStatus('Checking the new passkey…');
-      const name = deviceName.trim() || guessDeviceName(navigator.userAgent);
-      const r = await apiPost<{ user: UserView; device: DeviceView }>('/api/auth/register/verify', {
-        ...(inviteToken ? { inviteToken } : {}),
-        deviceName: name,
-        response,
-      });
-      setStatus('Passkey created.');
-      setResult(r);
-      // Enrolling by invite also signs in: re-render the server parts (the header's navigation and
-      // Sign out) now, since the layout is not rendered again on a client-side navigation.
-      if (inviteToken) router.refresh();
-      onDone?.();
-    } catch (e) {
-      setStatus(null);
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        setStatus('Preparing…');
+        const optionsJSON = await apiPost<PublicKeyCredentialCreationOptionsJSON>(
+          '/api/auth/register/options',
+          inviteToken ? { inviteToken } : {},
+        );
+        setStatus('Confirm with your fingerprint, face or screen lock…');
+        let response;
+        try {
+          response = await startRegistration({ optionsJSON });
+        } catch (e) {
+          throw new Error(passkeyErrorMessage(e, 'register'));
+        }
+        setStatus('Checking the new passkey…');
+        const name = deviceName.trim() || guessDeviceName(navigator.userAgent);
+        const r = await apiPost<{ user: UserView; device: DeviceView }>('/api/auth/register/verify', {
+          ...(inviteToken ? { inviteToken } : {}),
+          deviceName: name,
+          response,
+        });
+        setStatus('Passkey created.');
+        setResult(r);
+        // Enrolling by invite also signs in: re-render the server parts (the header's navigation and
+        // Sign out) now, since the layout is not rendered again on a client-side navigation.
+        if (inviteToken) router.refresh();
+        onDone?.();
+      },
+      () => setStatus(null),
+    );
   }
 
   if (result) {

@@ -7,6 +7,7 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/brow
 import type { UserView } from '@/lib/app/types';
 import { apiPost } from '@/lib/ui/api';
 import { passkeyErrorMessage } from '@/lib/ui/webauthn-errors';
+import { errorMessage, FormError } from './useSubmit';
 
 function isAbort(e: unknown): boolean {
   const code = (e as { code?: string } | null)?.code;
@@ -72,7 +73,7 @@ export function SignIn({ next }: { next: string }) {
       }
       await finish(response);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
       setBusy(false);
       // Offer autofill again for the next attempt.
       void startConditional();
@@ -114,11 +115,7 @@ export function SignIn({ next }: { next: string }) {
       <div role="status" aria-live="polite" className="text-sm">
         {!supported && <p className="text-bad">This browser does not support passkeys. Use an up-to-date browser.</p>}
       </div>
-      {error && (
-        <p role="alert" className="text-sm text-bad">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </form>
   );
 }
