@@ -2,7 +2,7 @@ import type { Page, TestInfo } from '@playwright/test';
 import { expect, newPersonPage, test } from './support/fixtures';
 import { BASE_URL } from './support/env.mjs';
 import { demoCommit, git, DEMO_REMOTE, inviteDetails, invite, NOTES_REF, remoteNoteLines, snap } from './support/app';
-import { addVirtualPasskey, type VirtualPasskey } from './support/passkey';
+import { addVirtualPasskey, disableConditionalUI, type VirtualPasskey } from './support/passkey';
 
 /**
  * What must be refused, seen from the browser: a clear message on the screen, and nothing
@@ -140,7 +140,9 @@ test('a revoked device can neither approve nor sign in', async ({ page, browser 
   await expect(page.getByRole('status')).not.toContainText('Signed');
   expect(await allRemoteNotes()).toBe(before);
 
-  // And it cannot sign in again.
+  // And it cannot sign in again. The button path, as in the approve flow: the virtual authenticator
+  // would otherwise answer the page's background autofill request at once and race the click.
+  await page.addInitScript(disableConditionalUI);
   await page.goto('/');
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await expect(alertOn(page)).toContainText('was revoked');
