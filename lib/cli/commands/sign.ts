@@ -3,6 +3,7 @@ import { parseAllowedSigners } from '../../allowed-signers';
 import { appendNoteLines, publishNotes } from '../../notes/store';
 import { formatNoteLine } from '../../notes/line';
 import { loadTrustedPolicy } from '../../policy/trusted';
+import { evaluateLines } from '../../gate/evaluate';
 import { formatPublicKey } from '../../ssh/public-key';
 import { dearmorSshSig, parseSshSig, verifySshSig } from '../../sshsig';
 import { checkPrincipal, checkVerdict, formatTime } from '../../statement/fields';
@@ -90,25 +91,26 @@ export const signCommand: Command = {
       throw new CountersignError('tool-failed', `the new signature does not verify against its own key (${selfCheck.reason}); nothing was written`);
     }
 
-    // Would it count? Tell the signer now rather than let them find out in CI.
-    const trustedCheck = verifySshSig({
-      signature,
-      message,
-      namespace: policy.namespace,
+    // Would it count? Tell the signer now rather than let them find out in CI: the gate's own
+    // judgement of this one line, so the warning can never disagree with `countersign verify`.
+    const line = formatNoteLine({ verdict, signer: identity, time, signature });
+    const [own] = evaluateLines({
+      lines: [line],
+      repository: policy.repository,
+      commit: commit.id,
+      tree: commit.tree,
+      author: commit.author.email,
+      policy,
       allowedSigners: trusted.allowedSigners,
-      identity,
-      requireUserPresence: policy.requireUserPresence,
-      requireUserVerification: policy.requireUserVerification,
-      origins: policy.origins ?? undefined,
-    });
+      now: new Date(),
+    }).lines;
     const warnings: string[] = [];
-    if (!trustedCheck.ok) {
-      warnings.push(`this signature will not count until the policy on ${trusted.refName} trusts it: ${trustedCheck.reason}`);
+    if (!own.ok) {
+      warnings.push(`this signature will not count until the policy on ${trusted.refName} trusts it: ${own.reason}`);
     } else if (policy.excludeAuthor && commit.author.email.toLowerCase() === identity.toLowerCase()) {
       warnings.push(`you are the commit's author; the policy does not count the author's own approval`);
     }
 
-    const line = formatNoteLine({ verdict, signer: identity, time, signature });
     const { added } = await appendNoteLines(repo, policy.notesRef, [{ commit: commit.id, line }]);
     const short = commit.id.slice(0, 12);
     io.stdout.write(
