@@ -9,6 +9,7 @@ import { apiGet, apiPost } from '@/lib/ui/api';
 import { noteLineTime } from '@/lib/ui/approval';
 import { formatDateTime } from '@/lib/ui/format';
 import { passkeyErrorMessage } from '@/lib/ui/webauthn-errors';
+import { useSubmit } from './useSubmit';
 
 interface ApproveOptions {
   approvalId: string;
@@ -51,9 +52,8 @@ export function ApproveBar({
 }) {
   const router = useRouter();
   const base = `/api/repos/${encodeURIComponent(repo)}/commits/${encodeURIComponent(commit)}`;
-  const [busy, setBusy] = useState(false);
   const [steps, setSteps] = useState<Step[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useSubmit();
   const [note, setNote] = useState<string | null>(null);
   const [waitingToPublish, setWaitingToPublish] = useState(false);
   /** Set by a successful approval here, before the refreshed page says so too. */
@@ -98,15 +98,13 @@ export function ApproveBar({
   }, [waitingToPublish, base, router]);
 
   async function approve() {
-    setError(null);
     setNote(null);
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
       setError('You are offline. Approving needs a network connection: the server must issue a fresh challenge.');
       return;
     }
-    setBusy(true);
-    setSteps([{ text: 'Waiting for your passkey…', state: 'active' }]);
-    try {
+    await run(async () => {
+      setSteps([{ text: 'Waiting for your passkey…', state: 'active' }]);
       // The WebAuthn helper is fetched alongside the options, keeping it out of the first load.
       const [opts, { startAuthentication }] = await Promise.all([
         apiPost<ApproveOptions>(`${base}/approve/options`, { verdict: 'approve' }),
@@ -143,12 +141,7 @@ export function ApproveBar({
           : "Recorded, but it does not count: your key is not in this repository's allowed_signers.",
       );
       router.refresh();
-    } catch (e) {
-      setSteps([]);
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    }, () => setSteps([]));
   }
 
   return (
