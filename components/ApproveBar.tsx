@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
-import type { ApproveResultView, ReviewView } from '@/lib/app/types';
+import type { ApproveResultView, ReviewView } from '@/lib/server/types';
 import { apiGet, apiPost } from '@/lib/ui/api';
 import { noteLineTime } from '@/lib/ui/approval';
 import { formatDateTime } from '@/lib/ui/format';

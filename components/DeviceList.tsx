@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import type { DeviceView } from '@/lib/app/types';
+import type { DeviceView } from '@/lib/server/types';
 import { apiRequest } from '@/lib/ui/api';
 import { formatDateTime, relativeTime } from '@/lib/ui/format';
 import { SignerLine } from './AllowedSignersHelp';

@@ -1,4 +1,4 @@
-import type { DiffFileView, DiffView } from '@/lib/app/types';
+import type { DiffFileView, DiffView } from '@/lib/server/types';
 import {
   diffTotals,
   fileAnchor,

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import type { UserView } from '@/lib/app/types';
+import type { UserView } from '@/lib/server/types';
 import { NavLinks } from './NavLinks';
 
 /** The compact top bar: the app's mark and, when signed in, the few places there are. */

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import type { InboxItemView } from '@/lib/app/types';
+import type { InboxItemView } from '@/lib/server/types';
 import { reviewPath } from '@/lib/ui/commit-id';
 import { relativeTime } from '@/lib/ui/format';
 import { Fingerprint } from './Fingerprint';

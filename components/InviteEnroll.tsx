@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { browserSupportsWebAuthn, startRegistration } from '@simplewebauthn/browser';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
-import type { DeviceView, UserView } from '@/lib/app/types';
+import type { DeviceView, UserView } from '@/lib/server/types';
 import { apiPost } from '@/lib/ui/api';
 import { guessDeviceName } from '@/lib/ui/enroll';
 import { passkeyErrorMessage } from '@/lib/ui/webauthn-errors';

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
-import type { ReviewView } from '@/lib/app/types';
+import type { ReviewView } from '@/lib/server/types';
 import { decodeSegment, reviewPath, shortId } from '@/lib/ui/commit-id';
 import { formatDateTime } from '@/lib/ui/format';
 import { listSavedReviews, loadInbox, loadReview, type SavedInbox, type SavedReview } from '@/lib/ui/offline-cache';

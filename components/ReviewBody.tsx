@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import type { PersonView, ReviewView, SignatureLineView } from '@/lib/app/types';
+import type { PersonView, ReviewView, SignatureLineView } from '@/lib/server/types';
 import { reviewPath, shortId } from '@/lib/ui/commit-id';
 import { formatDateTime, policySummary, relativeTime } from '@/lib/ui/format';
 import { presentSignature } from '@/lib/ui/signature-status';

@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect } from 'react';
-import type { InboxItemView, ReviewView } from '@/lib/app/types';
+import type { InboxItemView, ReviewView } from '@/lib/server/types';
 import { apiGet } from '@/lib/ui/api';
 
 /** Keeps the inbox just shown for reading offline. The items are small, so they come as props. */

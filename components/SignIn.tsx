@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { browserSupportsWebAuthn, startAuthentication } from '@simplewebauthn/browser';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
-import type { UserView } from '@/lib/app/types';
+import type { UserView } from '@/lib/server/types';
 import { apiPost } from '@/lib/ui/api';
 import { passkeyErrorMessage } from '@/lib/ui/webauthn-errors';
 import { errorMessage, FormError } from './useSubmit';

@@ -1,11 +1,11 @@
 /**
- * The pages' one door to the server-side services (lib/app). Server components only.
+ * The pages' one door to the server-side services (lib/server). Server components only.
  * `cache` makes a page and its generateMetadata share one lookup per request.
  */
 import { cache } from 'react';
 import { cookies } from 'next/headers';
-import { getApp, getInbox, getReview, getSessionUser, listDevices, listRepositories } from '@/lib/app';
-import type { UserView } from '@/lib/app/types';
+import { getApp, getInbox, getReview, getSessionUser, listDevices, listRepositories } from '@/lib/server';
+import type { UserView } from '@/lib/server/types';
 
 export const currentUser = cache(async (): Promise<UserView | null> => {
   return getSessionUser(await cookies(), await getApp());

@@ -1,4 +1,4 @@
-import type { DeviceView, UserView } from '../app/types';
+import type { DeviceView, UserView } from '../server/types';
 import { CountersignError } from '../errors';
 import { parsePublicKeyText } from '../ssh/public-key';
 import { DEFAULT_NAMESPACE } from '../statement/statement';

@@ -1,4 +1,4 @@
-import type { UserView } from '../app/types';
+import type { UserView } from '../server/types';
 import { deleteSession, insertSession, touchSession } from '../store/sessions';
 import { hashToken, randomToken } from '../store/ids';
 import { findUserById, toUserView } from '../store/users';

@@ -8,7 +8,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { DeviceView, UserView } from '../app/types';
+import type { DeviceView, UserView } from '../server/types';
 import { CountersignError, isCountersignError } from '../errors';
 import { fingerprintSha256, formatPublicKey } from '../ssh/public-key';
 import { consumeChallenge, insertChallenge } from '../store/challenges';

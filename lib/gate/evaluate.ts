@@ -24,7 +24,7 @@ export const APPROVE = 'approve';
  */
 export type LineStatus = 'counted' | 'not-counted' | 'valid-untrusted' | 'invalid';
 
-/** One note line as the gate sees it (maps 1:1 onto lib/app/types.ts SignatureLineView). */
+/** One note line as the gate sees it (maps 1:1 onto lib/server/types.ts SignatureLineView). */
 export interface LineVerdict {
   line: string;
   signer: string;

@@ -15,7 +15,7 @@ export interface LockInfo {
   pid: number;
   since: string;
   role: 'server' | 'cli';
-  /** Unix socket of the running server's control channel (lib/app/control.ts). */
+  /** Unix socket of the running server's control channel (lib/server/control.ts). */
   socket?: string;
   /** The child process that has the database files open (lib/store/pglite.ts), if any. */
   dbPid?: number;

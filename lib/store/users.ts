@@ -1,4 +1,4 @@
-import type { UserView } from '../app/types';
+import type { UserView } from '../server/types';
 import type { Queryable } from './db';
 import { newId, randomToken } from './ids';
 

@@ -1,4 +1,4 @@
-import type { DiffFileView, DiffView } from '../app/types';
+import type { DiffFileView, DiffView } from '../server/types';
 import { plural } from './format';
 
 /** Totals over the files that are shown. */

@@ -7,7 +7,7 @@
  * Approvals are never queued here: signing needs a fresh challenge from the server.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { InboxItemView, ReviewView } from '../app/types';
+import type { InboxItemView, ReviewView } from '../server/types';
 
 export const DB_NAME = 'countersign';
 export const DB_VERSION = 1;

@@ -1,4 +1,4 @@
-import type { SignatureLineView, SignatureStatus } from '../app/types';
+import type { SignatureLineView, SignatureStatus } from '../server/types';
 
 /** How one signature line is presented: a colour, a symbol, and words that say what it is. */
 export interface SignaturePresentation {

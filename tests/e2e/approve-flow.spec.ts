@@ -214,7 +214,7 @@ test('invite → passkey → sign in → review → approve; a second reviewer m
     });
 
     await test.step('Bob approves too, and the policy is met', async () => {
-      // The server reads the trusted policy from a clone at most a few seconds old (lib/app/repos.ts):
+      // The server reads the trusted policy from a clone at most a few seconds old (lib/server/repos.ts):
       // once it has fetched the maintainer's push, Alice's earlier approval counts.
       await bobPage.goto(`/r/demo/${target.id}`);
       await expect(async () => {

@@ -4,7 +4,7 @@ import { listDevices, renameDevice, revokeDevice } from '../../lib/auth/devices'
 import { createInvite, DEFAULT_INVITE_TTL_MS } from '../../lib/auth/invites';
 import { createSession, endSession, readCookie, sessionCookie, userForSessionToken } from '../../lib/auth/sessions';
 import { registrationOptions, verifyRegistration } from '../../lib/auth/webauthn';
-import { allowedSignersFile } from '../../lib/app/signers';
+import { allowedSignersFile } from '../../lib/server/signers';
 import { migrate } from '../../lib/store/migrations';
 import { cborEncode, createPasskey, getAssertion, toAuthenticationResponseJSON, toRegistrationResponseJSON } from '../../tests/support/soft-authenticator';
 import { loginOptions, verifyLogin } from '../../lib/auth/webauthn';

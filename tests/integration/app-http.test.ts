@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { closeGlobalApp, getApp } from '../../lib/app/app';
+import { closeGlobalApp, getApp } from '../../lib/server/app';
 import { createPasskey, getAssertion, toAuthenticationResponseJSON, toRegistrationResponseJSON, type SoftPasskey } from '../support/soft-authenticator';
 import * as registerOptions from '../../app/api/auth/register/options/route';
 import * as registerVerify from '../../app/api/auth/register/verify/route';

@@ -1,7 +1,7 @@
 import { rename } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp } from '../../lib/app/app';
-import { getReview } from '../../lib/app/review';
+import { openApp } from '../../lib/server/app';
+import { getReview } from '../../lib/server/review';
 import { readNoteLines } from '../../lib/notes/store';
 import { approve, enroll, remoteNoteLines, startHarness, type Enrolled, type Harness } from './app-harness';
 

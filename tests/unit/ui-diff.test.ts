@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DiffFileView } from '../../lib/app/types';
+import type { DiffFileView } from '../../lib/server/types';
 import {
   diffTotals,
   fileAnchor,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllowedSigners } from '../../lib/allowed-signers';
-import { signatureViews } from '../../lib/app/review';
+import { signatureViews } from '../../lib/server/review';
 import { evaluateLines } from '../../lib/gate/evaluate';
 import { formatNoteLine } from '../../lib/notes/line';
 import { parsePolicy } from '../../lib/policy/policy';

@@ -1,5 +1,5 @@
-import { route } from '@/lib/app/http';
-import { inviteBody } from '@/lib/app/schemas';
+import { route } from '@/lib/server/http';
+import { inviteBody } from '@/lib/server/schemas';
 import { createInvite } from '@/lib/auth/invites';
 import { listInvites } from '@/lib/store/invites';
 

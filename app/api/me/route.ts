@@ -1,4 +1,4 @@
-import { route } from '@/lib/app/http';
+import { route } from '@/lib/server/http';
 import { listDevices } from '@/lib/auth/devices';
 
 export const runtime = 'nodejs';

@@ -1,5 +1,5 @@
-import { route } from '@/lib/app/http';
-import { listRepositories } from '@/lib/app/inbox';
+import { route } from '@/lib/server/http';
+import { listRepositories } from '@/lib/server/inbox';
 
 export const runtime = 'nodejs';
 

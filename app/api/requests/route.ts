@@ -1,6 +1,6 @@
-import { route } from '@/lib/app/http';
-import { createRequest } from '@/lib/app/requests';
-import { requestBody } from '@/lib/app/schemas';
+import { route } from '@/lib/server/http';
+import { createRequest } from '@/lib/server/requests';
+import { requestBody } from '@/lib/server/schemas';
 
 export const runtime = 'nodejs';
 

@@ -1,5 +1,5 @@
-import { route, text } from '@/lib/app/http';
-import { allowedSignersFile } from '@/lib/app/signers';
+import { route, text } from '@/lib/server/http';
+import { allowedSignersFile } from '@/lib/server/signers';
 
 export const runtime = 'nodejs';
 

@@ -1,5 +1,5 @@
-import { route } from '@/lib/app/http';
-import { tokenBody } from '@/lib/app/schemas';
+import { route } from '@/lib/server/http';
+import { tokenBody } from '@/lib/server/schemas';
 import { createApiToken } from '@/lib/auth/api-tokens';
 import { listApiTokens } from '@/lib/store/api-tokens';
 

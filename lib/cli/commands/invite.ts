@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { runAdminOperation } from '../../app/app';
+import { runAdminOperation } from '../../server/app';
 import { loadConfig } from '../../config/config';
 import { flag, parseCommandArgs, str, UsageError } from '../args';
 import { EXIT_OK } from '../exit';

@@ -1,4 +1,4 @@
-import { runAdminOperation } from '../../app/app';
+import { runAdminOperation } from '../../server/app';
 import { loadConfig } from '../../config/config';
 import { parseCommandArgs, requireStr, str } from '../args';
 import { EXIT_OK } from '../exit';

@@ -1,5 +1,5 @@
-import { route } from '@/lib/app/http';
-import { emptyBody } from '@/lib/app/schemas';
+import { route } from '@/lib/server/http';
+import { emptyBody } from '@/lib/server/schemas';
 import { clearedSessionCookie, endSession } from '@/lib/auth/sessions';
 
 export const runtime = 'nodejs';

@@ -1,5 +1,5 @@
-import { param, route } from '@/lib/app/http';
-import { renameBody } from '@/lib/app/schemas';
+import { param, route } from '@/lib/server/http';
+import { renameBody } from '@/lib/server/schemas';
 import { renameDevice, revokeDevice } from '@/lib/auth/devices';
 
 export const runtime = 'nodejs';

@@ -1,5 +1,5 @@
-import { json, route } from '@/lib/app/http';
-import { loginVerifyBody } from '@/lib/app/schemas';
+import { json, route } from '@/lib/server/http';
+import { loginVerifyBody } from '@/lib/server/schemas';
 import { createSession, sessionCookie } from '@/lib/auth/sessions';
 import { verifyLogin } from '@/lib/auth/webauthn';
 

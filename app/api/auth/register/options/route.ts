@@ -1,5 +1,5 @@
-import { registerOptionsBody } from '@/lib/app/schemas';
-import { route } from '@/lib/app/http';
+import { registerOptionsBody } from '@/lib/server/schemas';
+import { route } from '@/lib/server/http';
 import { registrationOptions } from '@/lib/auth/webauthn';
 
 export const runtime = 'nodejs';

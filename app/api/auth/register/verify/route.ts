@@ -1,5 +1,5 @@
-import { json, route } from '@/lib/app/http';
-import { registerVerifyBody } from '@/lib/app/schemas';
+import { json, route } from '@/lib/server/http';
+import { registerVerifyBody } from '@/lib/server/schemas';
 import { createSession, sessionCookie } from '@/lib/auth/sessions';
 import { verifyRegistration } from '@/lib/auth/webauthn';
 

@@ -1,5 +1,5 @@
-import { param, route } from '@/lib/app/http';
-import { getReview } from '@/lib/app/review';
+import { param, route } from '@/lib/server/http';
+import { getReview } from '@/lib/server/review';
 
 export const runtime = 'nodejs';
 

@@ -1,6 +1,6 @@
-import { approveOptions } from '@/lib/app/approve';
-import { param, route } from '@/lib/app/http';
-import { approveOptionsBody } from '@/lib/app/schemas';
+import { approveOptions } from '@/lib/server/approve';
+import { param, route } from '@/lib/server/http';
+import { approveOptionsBody } from '@/lib/server/schemas';
 
 export const runtime = 'nodejs';
 

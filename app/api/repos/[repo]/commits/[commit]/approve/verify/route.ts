@@ -1,6 +1,6 @@
-import { approveVerify } from '@/lib/app/approve';
-import { param, route } from '@/lib/app/http';
-import { approveVerifyBody } from '@/lib/app/schemas';
+import { approveVerify } from '@/lib/server/approve';
+import { param, route } from '@/lib/server/http';
+import { approveVerifyBody } from '@/lib/server/schemas';
 import type { z } from 'zod';
 
 export const runtime = 'nodejs';

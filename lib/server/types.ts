@@ -1,5 +1,5 @@
 /**
- * View models shared by the server (lib/app/*), the route handlers and the pages.
+ * View models shared by the server (lib/server/*), the route handlers and the pages.
  * JSON-safe: everything here crosses the wire to the browser and into IndexedDB.
  */
 
