@@ -14,3 +14,11 @@ describe('the approval time shown right after approving', () => {
     expect(noteLineTime('other-v1 approve bob@example.org 2026-01-02T03:04:05Z AAAA')).toBeNull();
   });
 });
+
+describe('the approval time of a change approval (v2 line)', () => {
+  it('is read from a countersign-v2 line, which carries the base before the signature', () => {
+    const line = formatNoteLine({ verdict: 'approve', signer: 'bob@example.org', time: '2026-01-02T03:04:05Z', base: 'b'.repeat(40), signature: new Uint8Array([1, 2, 3]) });
+    expect(line.startsWith('countersign-v2 ')).toBe(true);
+    expect(noteLineTime(line)).toBe('2026-01-02T03:04:05Z');
+  });
+});
