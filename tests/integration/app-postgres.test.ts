@@ -49,11 +49,15 @@ function wrap(user: string | null | undefined, cmd: string, args: string[]): [st
   return user ? ['setpriv', [`--reuid=${user}`, `--regid=${user}`, '--init-groups', cmd, ...args]] : [cmd, args];
 }
 
+// In CI a skip would hide a missing install step (.ci/run installs PostgreSQL): there it is a failure.
+if (skipReason && process.env.CI) throw new Error(`${skipReason}; .ci/run should have installed PostgreSQL`);
+
 beforeAll(async () => {
   if (skipReason) return;
   const user = await asUser();
   if (user === undefined) {
     skipReason = 'running as root without a "postgres" user to run PostgreSQL as';
+    if (process.env.CI) throw new Error(`${skipReason}; .ci/run should have installed PostgreSQL`);
     return;
   }
   root = mkdtempSync(path.join(tmpdir(), 'cs-pg-'));
