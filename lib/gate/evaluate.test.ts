@@ -6,6 +6,7 @@ import { formatPublicKey } from '../ssh/public-key';
 import { statementBytes } from '../statement/statement';
 import { createPasskey, createSoftSshKey, passkeySshSig, softSshSig, type SoftSshKey } from '../../tests/support/soft-authenticator';
 import { evaluateLines, type EvaluateLinesInput } from './evaluate';
+import type { Exclusion } from './exclusions';
 
 const REPO = 'acme/widgets';
 const COMMIT = 'a'.repeat(40);
@@ -70,8 +71,14 @@ function passkeyLine(pk = passkey, o: LineOpts & { flags?: number; origin?: stri
   return formatNoteLine({ verdict: 'approve', signer: o.signer, time: o.time ?? TIME, signature: sshsig });
 }
 
+/** What exclusionsForCommits says of a commit written and committed by `email`. */
+const writtenBy = (email: string): Exclusion[] => [
+  { email, role: 'author', commit: COMMIT, verified: false },
+  { email, role: 'committer', commit: COMMIT, verified: false },
+];
+
 function evaluate(lines: string[], extra: Partial<EvaluateLinesInput> = {}) {
-  return evaluateLines({ lines, repository: REPO, commit: COMMIT, tree: TREE, author: AUTHOR, policy: policy(), allowedSigners, now: NOW, ...extra });
+  return evaluateLines({ lines, repository: REPO, commit: COMMIT, tree: TREE, exclusions: writtenBy(AUTHOR), policy: policy(), allowedSigners, now: NOW, ...extra });
 }
 
 describe('evaluateLines', () => {
@@ -114,11 +121,11 @@ describe('evaluateLines', () => {
 
   it("does not count the commit's author when the policy excludes them (case-insensitively)", () => {
     const lines = [sshLine(ada, { signer: 'ada@example.org' }), sshLine(bob, { signer: 'bob@example.org' })];
-    const v = evaluate(lines, { author: 'Ada@Example.org' });
+    const v = evaluate(lines, { exclusions: writtenBy('Ada@Example.org') });
     expect(v).toMatchObject({ count: 1, met: false, excludedAuthor: 'Ada@Example.org' });
     expect(v.lines[0]).toMatchObject({ ok: true, counted: false });
     expect(v.lines[0].reason).toMatch(/author/);
-    const allowed = evaluate(lines, { policy: policy({ excludeAuthor: false }) });
+    const allowed = evaluate(lines, { policy: policy({ excludeAuthor: false }), exclusions: [] });
     expect(allowed).toMatchObject({ count: 2, met: true });
     expect(allowed.excludedAuthor).toBeUndefined();
   });

@@ -1,9 +1,10 @@
 import { principalsForKey, type AllowedSigner } from '../allowed-signers';
 import { resolveCommit, type CommitInfo } from '../git/commit';
 import { readNoteLines } from '../notes/store';
-import { NOTE_LINE_TAG, parseNoteLine, statementFor, type NoteLine } from '../notes/line';
+import { isOurLine, parseNoteLine, statementFor, type NoteLine } from '../notes/line';
 import type { Policy } from '../policy/policy';
 import type { TrustedPolicy } from '../policy/trusted';
+import { exclusionsForCommits, type Exclusion } from './exclusions';
 import { PRINCIPAL_RE, TIME_RE, VERDICT_RE } from '../statement/fields';
 import { statementBytes } from '../statement/statement';
 import { checkSshSig, policyFailure, verifySshSig } from '../sshsig';
@@ -45,8 +46,14 @@ export interface LinesVerdict {
   met: boolean;
   /** Principals counted, in note order. */
   signers: string[];
-  /** Set when the policy excludes the commit's author: that address does not count. */
+  /** The first excluded author's address (for display); see `exclusions` for everyone excluded. */
   excludedAuthor?: string;
+  /** Who does not count for this change (policy excludeAuthor): authors, committers, verified commit signers. */
+  exclusions: Exclusion[];
+  /** Said beside the verdict (e.g. that the exclusion rests on an unverified author field). */
+  warnings: string[];
+  /** Why the change fails whatever its approvals (e.g. a commit without the required commit signature). */
+  failures: string[];
   lines: LineVerdict[];
 }
 
@@ -63,8 +70,12 @@ export interface EvaluateLinesInput {
   repository: string;
   commit: string;
   tree: string;
-  /** The commit author's e-mail address. */
-  author: string;
+  /** Who must not count (exclusionsForCommits; empty when the policy's excludeAuthor is false). */
+  exclusions: Exclusion[];
+  /** Passed through into the verdict (exclusionsForCommits' warnings). */
+  warnings?: string[];
+  /** Passed through; any failure makes the verdict unmet (exclusionsForCommits' failures). */
+  failures?: string[];
   policy: Policy;
   allowedSigners: AllowedSigner[];
   now: Date;
@@ -74,7 +85,7 @@ export interface EvaluateLinesInput {
 /** Best-effort fields of a line that does not parse, for display only (never trusted). */
 function looseFields(line: string): Pick<LineVerdict, 'signer' | 'verdict' | 'time'> {
   const parts = line.split(' ');
-  const pick = (i: number, re: RegExp) => (parts[0] === NOTE_LINE_TAG && parts[i] && re.test(parts[i]) ? parts[i] : '?');
+  const pick = (i: number, re: RegExp) => (isOurLine(line) && parts[i] && re.test(parts[i]) ? parts[i] : '?');
   return { verdict: pick(1, VERDICT_RE), signer: pick(2, PRINCIPAL_RE), time: pick(3, TIME_RE) };
 }
 
@@ -86,6 +97,13 @@ function skApplication(key: unknown): string | null {
 }
 
 const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** Why an excluded signer's line does not count; names the commit when it is another of the change's commits. */
+function exclusionReason(e: Exclusion, commit: string): string {
+  const who = e.role === 'commit-signer' ? 'verified signer' : e.role;
+  const of = e.commit === commit ? "the commit's" : `commit ${e.commit.slice(0, 12)}'s`;
+  return `${of} ${who} does not count (policy excludeAuthor)`;
+}
 
 /** Why the policy refuses a passkey of this RP ID, or null. */
 function rpIdRefusal(key: unknown, policy: Policy): string | null {
@@ -124,10 +142,13 @@ function untrustedKeyProblem(signature: Uint8Array, message: Uint8Array, policy:
 export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
   const { policy } = input;
   const threshold = input.thresholdOverride ?? policy.threshold;
-  const excludedAuthor = policy.excludeAuthor && input.author ? input.author : undefined;
+  const exclusions = input.exclusions;
+  const excludedAuthor = exclusions.find((e) => e.role === 'author')?.email;
+  const failures = input.failures ?? [];
   const countedSigners: string[] = [];
   const countedKeys = new Map<string, string>(); // fingerprint -> principal
   const lines: LineVerdict[] = [];
+  let excluded: Exclusion | undefined;
 
   for (const raw of input.lines) {
     let parsed: NoteLine;
@@ -189,8 +210,8 @@ export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
     const notCounted = (reason: string): LineVerdict => ({ ...good, reason, counted: false, status: 'not-counted' });
     if (parsed.verdict !== APPROVE) {
       lines.push(notCounted(`verdict "${parsed.verdict}" does not count toward approval`));
-    } else if (excludedAuthor && sameAddress(parsed.signer, excludedAuthor)) {
-      lines.push(notCounted("the commit's author does not count (policy excludeAuthor)"));
+    } else if ((excluded = exclusions.find((e) => sameAddress(parsed.signer, e.email)))) {
+      lines.push(notCounted(exclusionReason(excluded, input.commit)));
     } else if (countedSigners.some((s) => s === parsed.signer)) {
       lines.push(notCounted(`${parsed.signer} is already counted`));
     } else if (countedKeys.has(fingerprint)) {
@@ -203,7 +224,17 @@ export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
   }
 
   const count = countedSigners.length;
-  return { threshold, count, met: count >= threshold, signers: countedSigners, ...(excludedAuthor ? { excludedAuthor } : {}), lines };
+  return {
+    threshold,
+    count,
+    met: count >= threshold && failures.length === 0,
+    signers: countedSigners,
+    ...(excludedAuthor ? { excludedAuthor } : {}),
+    exclusions,
+    warnings: input.warnings ?? [],
+    failures,
+    lines,
+  };
 }
 
 export interface EvaluateCommitInput {
@@ -228,13 +259,18 @@ export async function evaluateResolvedCommit(
 ): Promise<CommitVerdict> {
   const { policy, allowedSigners } = input.trusted;
   const { commit } = input;
-  const lines = await readNoteLines(input.repoDir, input.notesRef ?? policy.notesRef, commit.id);
+  const [lines, excl] = await Promise.all([
+    readNoteLines(input.repoDir, input.notesRef ?? policy.notesRef, commit.id),
+    exclusionsForCommits(input.repoDir, [commit.id], input.trusted),
+  ]);
   const verdict = evaluateLines({
     lines,
     repository: policy.repository,
     commit: commit.id,
     tree: commit.tree,
-    author: commit.author.email,
+    exclusions: excl.exclusions,
+    warnings: excl.warnings,
+    failures: excl.failures,
     policy,
     allowedSigners,
     now: input.now ?? new Date(),

@@ -21,6 +21,8 @@ export interface TrustedPolicyOptions {
   remote?: string;
 }
 
+const FULL_ID_RE = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
 export function shortRefName(ref: string): string {
   return ref.replace(/^refs\/(remotes|heads|tags)\//, '');
 }
@@ -71,8 +73,20 @@ export async function loadTrustedPolicy(repoDir: string, policyRef?: string | nu
   const refName = shortRefName(ref);
   const commit = await resolveRefToCommit(repoDir, ref);
   if (!commit) {
-    throw new CountersignError('bad-policy', `policy ref ${JSON.stringify(ref)} does not name a commit in ${repoDir}; fetch it or pass another --policy-ref`);
+    throw new CountersignError('bad-policy', `policy ref ${JSON.stringify(ref)} does not name a commit; fetch it or pass another --policy-ref`);
   }
+  return { ...(await loadPolicyAtCommit(repoDir, commit, refName)), ref };
+}
+
+/**
+ * Both policy files from one exact commit (a full id), `label` naming it in messages (e.g.
+ * "origin/main", or "the parent of 1234abcd"). `ref` and `refName` of the result are the commit
+ * id and the label.
+ */
+export async function loadPolicyAtCommit(repoDir: string, commitId: string, label: string): Promise<TrustedPolicy> {
+  if (!FULL_ID_RE.test(commitId)) throw new CountersignError('bad-input', `${JSON.stringify(commitId.slice(0, 80))} is not a full commit id`);
+  const commit = commitId;
+  const refName = label;
   const [policyObj, signersObj] = await readObjects(repoDir, [`${commit}:${POLICY_PATH}`, `${commit}:${ALLOWED_SIGNERS_PATH}`]);
   const where = `${refName} (${commit.slice(0, 12)})`;
   if (!policyObj.found || policyObj.type !== 'blob') {
@@ -93,5 +107,5 @@ export async function loadTrustedPolicy(repoDir: string, policyRef?: string | nu
     // A broken trusted signers file is a broken policy: the gate cannot decide anything with it.
     throw new CountersignError('bad-policy', (e as Error).message, { cause: e });
   }
-  return { policy, allowedSigners, allowedSignersText, ref, refName, commit };
+  return { policy, allowedSigners, allowedSignersText, ref: commit, refName, commit };
 }

@@ -3,6 +3,7 @@ import { AuthRequiredError } from '../auth/context';
 import { activeCredential, verifyAssertion } from '../auth/webauthn';
 import { CountersignError } from '../errors';
 import { evaluateLines } from '../gate/evaluate';
+import { exclusionsForCommits } from '../gate/exclusions';
 import { formatNoteLine } from '../notes/line';
 import { readNoteLines, type PublishResult } from '../notes/store';
 import { parsePublicKeyText } from '../ssh/public-key';
@@ -185,12 +186,13 @@ export async function approveVerify(
 
   // The policy as of this write (the note as read plus our line; no second read of the note),
   // worked out while the push is under way: it does not depend on the push.
+  const excl = await exclusionsForCommits(repo.dir, [commit.id], trusted);
   const verdict = evaluateLines({
     lines: after,
     repository: trusted.policy.repository,
     commit: commit.id,
     tree: commit.tree,
-    author: commit.author.email,
+    ...excl,
     policy: trusted.policy,
     allowedSigners: trusted.allowedSigners,
     now: new Date(),
@@ -203,8 +205,8 @@ export async function approveVerify(
         'the approval is recorded but does not count until that line is added there',
     );
   }
-  if (verdict.excludedAuthor && verdict.excludedAuthor.toLowerCase() === user.email) {
-    warnings.push("you are this commit's author: the policy does not count an author's own approval");
+  if (verdict.exclusions.some((e) => e.email.toLowerCase() === user.email)) {
+    warnings.push("you are this commit's author or committer: the policy does not count an author's own approval");
   }
   if (published) {
     const result = await Promise.race<PublishResult | null>([published, sleep(PUBLISH_WAIT_MS).then(() => null)]);

@@ -36,7 +36,7 @@ function reviewLines(lines: string[]) {
     repository: REPO,
     commit: COMMIT,
     tree: TREE,
-    author: 'ada@example.org',
+    exclusions: [{ email: 'ada@example.org', role: 'author', commit: COMMIT, verified: false }],
     policy: parsePolicy(JSON.stringify({ repository: REPO, threshold: 2, origins: [ORIGIN] })),
     allowedSigners,
     now: new Date('2026-02-01T00:00:00Z'),

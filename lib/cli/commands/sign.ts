@@ -4,6 +4,7 @@ import { appendNoteLines, publishNotes } from '../../notes/store';
 import { formatNoteLine } from '../../notes/line';
 import { loadTrustedPolicy } from '../../policy/trusted';
 import { evaluateLines } from '../../gate/evaluate';
+import { exclusionsForCommits } from '../../gate/exclusions';
 import { formatPublicKey } from '../../ssh/public-key';
 import { dearmorSshSig, parseSshSig, verifySshSig } from '../../sshsig';
 import { checkPrincipal, checkVerdict, formatTime } from '../../statement/fields';
@@ -99,7 +100,7 @@ export const signCommand: Command = {
       repository: policy.repository,
       commit: commit.id,
       tree: commit.tree,
-      author: commit.author.email,
+      ...(await exclusionsForCommits(repo, [commit.id], trusted)),
       policy,
       allowedSigners: trusted.allowedSigners,
       now: new Date(),
