@@ -2,3 +2,4 @@ export { parseAllowedSigners, parseAllowedSignersLenient, type AllowedSigner, ty
 export { checkAllowedSigners, principalsForKey, type SignerCheck, type SignerFailure } from './check';
 export { matchPattern, matchPatternList, principalMatches } from './match';
 export { parseAbsoluteTime, formatAbsoluteTimeUtc } from './time';
+export { signerIdentities, type SignerIdentities } from './identity';

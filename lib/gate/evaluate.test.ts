@@ -119,6 +119,54 @@ describe('evaluateLines', () => {
     expect(v.lines[1].reason).toMatch(/already counted for bob@example.org/);
   });
 
+  describe('counts people, not principal strings (signer identities)', () => {
+    const alicePhone = createSoftSshKey('ed25519');
+    const aliceLaptop = createSoftSshKey('ecdsa');
+    const twoAddresses = 'alice@example.org,alice@corp.example';
+
+    it('one person with two devices, each listed under both of her addresses, counts once', () => {
+      const file = parseAllowedSigners(
+        `${twoAddresses} ${formatPublicKey(alicePhone.sshKey)}\n${twoAddresses} ${formatPublicKey(aliceLaptop.sshKey)}\n` +
+          `bob@example.org ${formatPublicKey(bob.sshKey)}\n`,
+      );
+      const alone = [sshLine(alicePhone, { signer: 'alice@example.org' }), sshLine(aliceLaptop, { signer: 'alice@corp.example' })];
+      const v = evaluate(alone, { allowedSigners: file });
+      expect(v).toMatchObject({ threshold: 2, count: 1, met: false, signers: ['alice@example.org'] });
+      expect(v.lines[1]).toMatchObject({ ok: true, counted: false, status: 'not-counted' });
+      expect(v.lines[1].reason).toMatch(/already counted for alice@example\.org/);
+      // A second person still makes two.
+      expect(evaluate([...alone, sshLine(bob, { signer: 'bob@example.org' })], { allowedSigners: file })).toMatchObject({ count: 2, met: true });
+    });
+
+    it('one wildcard principal line counts once whatever addresses its key signs as', () => {
+      const file = parseAllowedSigners(`*@alice.dev ${formatPublicKey(alicePhone.sshKey)}\n`);
+      const v = evaluate([sshLine(alicePhone, { signer: 'alice@alice.dev' }), sshLine(alicePhone, { signer: 'a.l.i.c.e@alice.dev' })], { allowedSigners: file });
+      expect(v).toMatchObject({ count: 1, met: false });
+    });
+
+    it('one key listed on several lines under different patterns is one signer', () => {
+      const file = parseAllowedSigners(
+        `alice@example.org ${formatPublicKey(alicePhone.sshKey)}\nal@other.example ${formatPublicKey(alicePhone.sshKey)}\n`,
+      );
+      const v = evaluate([sshLine(alicePhone, { signer: 'alice@example.org' }), sshLine(alicePhone, { signer: 'al@other.example' })], { allowedSigners: file });
+      expect(v).toMatchObject({ count: 1, met: false });
+    });
+
+    it("excludes the author's whole identity: an author address that is one of Alice's principals excludes all her lines", () => {
+      const file = parseAllowedSigners(
+        `alice@corp.example ${formatPublicKey(alicePhone.sshKey)}\nalice@corp.example,alice@example.org ${formatPublicKey(aliceLaptop.sshKey)}\n` +
+          `bob@example.org ${formatPublicKey(bob.sshKey)}\n`,
+      );
+      const v = evaluate(
+        [sshLine(alicePhone, { signer: 'alice@corp.example' }), sshLine(aliceLaptop, { signer: 'alice@example.org' }), sshLine(bob, { signer: 'bob@example.org' })],
+        { allowedSigners: file, exclusions: writtenBy('alice@example.org'), thresholdOverride: 1 },
+      );
+      expect(v.lines.map((l) => l.status)).toEqual(['not-counted', 'not-counted', 'counted']);
+      expect(v.lines[0].reason).toMatch(/author \(alice@example\.org, the same signer in allowed_signers\) does not count/);
+      expect(v.signers).toEqual(['bob@example.org']);
+    });
+  });
+
   it("does not count the commit's author when the policy excludes them (case-insensitively)", () => {
     const lines = [sshLine(ada, { signer: 'ada@example.org' }), sshLine(bob, { signer: 'bob@example.org' })];
     const v = evaluate(lines, { exclusions: writtenBy('Ada@Example.org') });

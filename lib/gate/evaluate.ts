@@ -1,4 +1,5 @@
 import { principalsForKey, type AllowedSigner } from '../allowed-signers';
+import { signerIdentities } from '../allowed-signers/identity';
 import { resolveCommit, type CommitInfo } from '../git/commit';
 import { readNoteLines } from '../notes/store';
 import { isOurLine, parseNoteLine, statementFor, type NoteLine } from '../notes/line';
@@ -99,10 +100,11 @@ function skApplication(key: unknown): string | null {
 const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** Why an excluded signer's line does not count; names the commit when it is another of the change's commits. */
-function exclusionReason(e: Exclusion, commit: string): string {
+function exclusionReason(e: Exclusion, commit: string, signer: string): string {
   const who = e.role === 'commit-signer' ? 'verified signer' : e.role;
   const of = e.commit === commit ? "the commit's" : `commit ${e.commit.slice(0, 12)}'s`;
-  return `${of} ${who} does not count (policy excludeAuthor)`;
+  const same = sameAddress(e.email, signer) ? '' : ` (${e.email}, the same signer in allowed_signers)`;
+  return `${of} ${who}${same} does not count (policy excludeAuthor)`;
 }
 
 /** Why the policy refuses a passkey of this RP ID, or null. */
@@ -146,7 +148,15 @@ export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
   const excludedAuthor = exclusions.find((e) => e.role === 'author')?.email;
   const failures = input.failures ?? [];
   const countedSigners: string[] = [];
-  const countedKeys = new Map<string, string>(); // fingerprint -> principal
+  // Counting is by signer identity (lib/allowed-signers/identity.ts): one person counts once
+  // whatever address, line or key they sign with.
+  const identities = signerIdentities(input.allowedSigners);
+  const countedIdentities = new Map<number, string>(); // identity -> principal counted for it
+  const excludedIdentities = new Map<number, Exclusion>();
+  for (const e of exclusions) {
+    const ids = [...identities.matching(e.email), ...(e.fingerprint ? identities.ofKey(e.fingerprint) : [])];
+    for (const id of ids) if (!excludedIdentities.has(id)) excludedIdentities.set(id, e);
+  }
   const lines: LineVerdict[] = [];
   let excluded: Exclusion | undefined;
 
@@ -200,6 +210,7 @@ export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
       continue;
     }
     const fingerprint = result.fingerprint;
+    const identity = result.signer ? identities.of(result.signer) : identities.ofKey(fingerprint)[0] ?? -1;
     const rpIdProblem = rpIdRefusal(result.key, policy);
     if (rpIdProblem) {
       lines.push({ ...base, ok: false, fingerprint, reason: rpIdProblem, counted: false, status: 'invalid' });
@@ -210,15 +221,16 @@ export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
     const notCounted = (reason: string): LineVerdict => ({ ...good, reason, counted: false, status: 'not-counted' });
     if (parsed.verdict !== APPROVE) {
       lines.push(notCounted(`verdict "${parsed.verdict}" does not count toward approval`));
-    } else if ((excluded = exclusions.find((e) => sameAddress(parsed.signer, e.email)))) {
-      lines.push(notCounted(exclusionReason(excluded, input.commit)));
-    } else if (countedSigners.some((s) => s === parsed.signer)) {
+    } else if ((excluded = exclusions.find((e) => sameAddress(parsed.signer, e.email)) ?? excludedIdentities.get(identity))) {
+      lines.push(notCounted(exclusionReason(excluded, input.commit, parsed.signer)));
+    } else if (countedSigners.some((s) => sameAddress(s, parsed.signer))) {
       lines.push(notCounted(`${parsed.signer} is already counted`));
-    } else if (countedKeys.has(fingerprint)) {
-      lines.push(notCounted(`key ${fingerprint} is already counted for ${countedKeys.get(fingerprint)}`));
+    } else if (countedIdentities.has(identity)) {
+      const prior = countedIdentities.get(identity)!;
+      lines.push(notCounted(`already counted for ${prior}: allowed_signers ties ${parsed.signer} and ${prior} to one signer (one line, or one key)`));
     } else {
       countedSigners.push(parsed.signer);
-      countedKeys.set(fingerprint, parsed.signer);
+      countedIdentities.set(identity, parsed.signer);
       lines.push({ ...good, counted: true, status: 'counted' });
     }
   }

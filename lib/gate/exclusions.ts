@@ -13,6 +13,8 @@ export interface Exclusion {
   commit: string;
   /** True only when a signature proves it (commit-signer); author and committer fields are claims. */
   verified: boolean;
+  /** commit-signer: the signing key's SHA256 fingerprint (every identity listing that key is excluded). */
+  fingerprint?: string;
 }
 
 export interface CommitExclusions {
