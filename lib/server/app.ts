@@ -31,8 +31,9 @@ export interface App extends AuthContext {
 export interface OpenAppOptions {
   /** Listen on the control socket for the CLI (embedded database only). Default true. */
   control?: boolean;
-  /** Publisher retry interval (ms); tests shorten it. */
+  /** Publisher retry interval and its cap (ms); tests shorten them. */
   retryMs?: number;
+  maxRetryMs?: number;
   log?: (line: string) => void;
 }
 
@@ -56,7 +57,7 @@ export async function openApp(config: Config, opts: OpenAppOptions = {}): Promis
   let closed = false;
   try {
     for (const r of config.repositories) repos.set(r.name, await openRepo(config.dataDir, r));
-    publisher = new Publisher(repos, { retryMs: opts.retryMs, log });
+    publisher = new Publisher(repos, { retryMs: opts.retryMs, maxRetryMs: opts.maxRetryMs, log });
     const app: App = {
       config,
       db: store.db,

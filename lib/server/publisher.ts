@@ -5,10 +5,18 @@ import type { RepoHandle } from './repos';
 /**
  * Keeps every repository's local notes published. Approvals are written to the server's clone
  * first (durable) and pushed at once; when the remote is down the lines wait there and this
- * loop pushes them later — on start, then after 10 s, doubling up to 5 min while it keeps failing.
+ * loop pushes them later: on start, then 10 s after the first failed push, doubling up to 1 min
+ * while it keeps failing, and at once when a fetch from the remote succeeds again.
+ *
+ * The backoff belongs to the outage of a repository's remote, not to the approvals that meet it:
+ * approvals saved during an outage each try their own push (cheap, and it is how a short outage
+ * ends soonest), but only the retry loop's own failures lengthen the wait. (Counting every
+ * approval's failed push once made 20 approvals in a 20 s outage wait 5 minutes.)
  */
 export const RETRY_MS = 10_000;
-export const MAX_RETRY_MS = 5 * 60_000;
+export const MAX_RETRY_MS = 60_000;
+/** A successful fetch says the remote is back; it triggers a push at most this often. */
+const REACHABLE_PUSH_MIN_INTERVAL_MS = 2_000;
 
 interface RepoState {
   /** Local lines exist that no successful push has covered yet. */
@@ -16,23 +24,41 @@ interface RepoState {
   /** Bumped whenever lines are added; a push covers the adds made before it started. */
   seq: number;
   pushedSeq: number;
+  /** The last push failed: an outage (or a refusal) is under way. */
+  down: boolean;
+  /** Failed pushes since the last success, of any origin (for the log line). */
   failures: number;
+  /** Failed pushes of the retry loop itself in this outage: the backoff exponent. */
+  retries: number;
   lastError: string | null;
+  lastAttemptAt: number;
   timer: NodeJS.Timeout | null;
+  /** When the scheduled retry fires (ms since epoch), while one is scheduled. */
+  retryAt: number | null;
   notesRef: string;
+}
+
+export interface PublisherOptions {
+  /** First retry after a failed push (ms); doubles per failed retry. Default RETRY_MS. */
+  retryMs?: number;
+  /** Longest wait between retries (ms). Default MAX_RETRY_MS. */
+  maxRetryMs?: number;
+  log?: (l: string) => void;
 }
 
 export class Publisher {
   private readonly state = new Map<string, RepoState>();
   private stopped = false;
   private readonly retryMs: number;
+  private readonly maxRetryMs: number;
   private readonly log: (l: string) => void;
 
   constructor(
     private readonly repos: Map<string, RepoHandle>,
-    opts: { retryMs?: number; log?: (l: string) => void } = {},
+    opts: PublisherOptions = {},
   ) {
     this.retryMs = opts.retryMs ?? RETRY_MS;
+    this.maxRetryMs = Math.max(opts.maxRetryMs ?? MAX_RETRY_MS, this.retryMs);
     this.log = opts.log ?? (() => {});
     for (const [name, repo] of repos) {
       this.state.set(name, {
@@ -40,11 +66,18 @@ export class Publisher {
         pending: true,
         seq: 1,
         pushedSeq: 0,
+        down: false,
         failures: 0,
+        retries: 0,
         lastError: null,
+        lastAttemptAt: 0,
         timer: null,
+        retryAt: null,
         notesRef: repo.config.notesRef ?? DEFAULT_NOTES_REF,
       });
+      // A fetch that succeeds is a free probe: the remote answers again, so publish now rather
+      // than at the next retry (up to a minute away).
+      repo.onRemoteReachable?.(() => this.remoteReachable(name));
     }
   }
 
@@ -71,19 +104,31 @@ export class Publisher {
     return this.st(repo).lastError;
   }
 
+  /** Milliseconds until the scheduled retry, or null when none is scheduled (diagnostics, tests). */
+  nextRetryInMs(repo: string): number | null {
+    const at = this.st(repo).retryAt;
+    return at === null ? null : Math.max(0, at - Date.now());
+  }
+
   /** Lines were just added to `notesRef` locally; `published` settles with the push that covers them. */
   noteAdded(repo: string, notesRef: string, published: Promise<PublishResult>): void {
     const s = this.st(repo);
     s.notesRef = notesRef;
     const seq = ++s.seq;
     s.pending = true;
-    void published.then((r) => this.settle(repo, seq, r));
+    s.lastAttemptAt = Date.now();
+    void published.then((r) => this.settle(repo, seq, r, false));
   }
 
   /** Pushes now (outbox flush) and records the outcome. */
-  async publish(repo: string): Promise<PublishResult> {
+  publish(repo: string): Promise<PublishResult> {
+    return this.attempt(repo, false);
+  }
+
+  private async attempt(repo: string, fromRetry: boolean): Promise<PublishResult> {
     const s = this.st(repo);
     const seq = s.seq;
+    s.lastAttemptAt = Date.now();
     const handle = this.repos.get(repo)!;
     let result: PublishResult;
     try {
@@ -91,26 +136,40 @@ export class Publisher {
     } catch (e) {
       result = { pushed: false, attempts: 0, merges: 0, error: (e as Error).message };
     }
-    this.settle(repo, seq, result);
+    this.settle(repo, seq, result, fromRetry);
     return result;
   }
 
-  private settle(repo: string, seq: number, r: PublishResult): void {
+  /** The remote answered a fetch: if lines wait for it, push them now. */
+  private remoteReachable(repo: string): void {
+    const s = this.state.get(repo);
+    if (!s || this.stopped || !s.pending || !s.down) return;
+    if (Date.now() - s.lastAttemptAt < REACHABLE_PUSH_MIN_INTERVAL_MS) return;
+    void this.attempt(repo, false);
+  }
+
+  private settle(repo: string, seq: number, r: PublishResult, fromRetry: boolean): void {
     const s = this.st(repo);
     if (r.pushed) {
       s.pushedSeq = Math.max(s.pushedSeq, seq);
       s.pending = s.seq > s.pushedSeq;
       if (s.failures > 0) this.log(`countersign: notes of "${repo}" published after ${s.failures} failed attempt(s)`);
+      s.down = false;
       s.failures = 0;
+      s.retries = 0;
       s.lastError = null;
-      if (s.timer) {
-        clearTimeout(s.timer);
-        s.timer = null;
-      }
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = null;
+      s.retryAt = null;
+      // Lines added while this push ran are covered by their own push; if that one failed, it has
+      // scheduled nothing yet (the timer was ours): make sure they are not left waiting.
+      if (s.pending) this.schedule(repo);
     } else {
       s.failures++;
+      if (fromRetry) s.retries++;
       s.lastError = r.error ?? 'push failed';
-      if (s.failures === 1) this.log(`countersign: notes of "${repo}" saved locally, not published yet: ${s.lastError}`);
+      if (!s.down) this.log(`countersign: notes of "${repo}" saved locally, not published yet: ${s.lastError}`);
+      s.down = true;
       this.schedule(repo);
     }
   }
@@ -118,10 +177,12 @@ export class Publisher {
   private schedule(repo: string): void {
     const s = this.st(repo);
     if (this.stopped || s.timer) return;
-    const delay = Math.min(this.retryMs * 2 ** Math.max(0, s.failures - 1), Math.max(MAX_RETRY_MS, this.retryMs));
+    const delay = Math.min(this.retryMs * 2 ** s.retries, this.maxRetryMs);
+    s.retryAt = Date.now() + delay;
     s.timer = setTimeout(() => {
       s.timer = null;
-      if (!this.stopped) void this.publish(repo);
+      s.retryAt = null;
+      if (!this.stopped) void this.attempt(repo, true);
     }, delay);
     s.timer.unref();
   }
@@ -131,6 +192,7 @@ export class Publisher {
     for (const s of this.state.values()) {
       if (s.timer) clearTimeout(s.timer);
       s.timer = null;
+      s.retryAt = null;
     }
   }
 

@@ -41,6 +41,8 @@ export interface RepoHandle {
   commit(id: string): Promise<CommitInfo>;
   lastFetchAt: number;
   lastFetchError: string | null;
+  /** Calls `listener` after each fetch from the remote that succeeds (the publisher's probe). */
+  onRemoteReachable(listener: () => void): void;
 }
 
 export async function openRepo(dataDir: string, config: RepositoryConfig): Promise<RepoHandle> {
@@ -52,6 +54,7 @@ export async function openRepo(dataDir: string, config: RepositoryConfig): Promi
   let trustedCache: Promise<TrustedPolicy> | null = null;
   const outboxes = new Map<string, NotesOutbox>();
   const commits = new Map<string, Promise<CommitInfo>>();
+  const reachableListeners: Array<() => void> = [];
   const handle: RepoHandle = {
     config,
     dir,
@@ -76,6 +79,7 @@ export async function openRepo(dataDir: string, config: RepositoryConfig): Promi
           }
           await fetchNotes(dir, REMOTE, notesRef);
           handle.lastFetchError = null;
+          for (const l of reachableListeners) l();
           return { ok: true };
         } catch (e) {
           handle.lastFetchError = (e as Error).message;
@@ -86,6 +90,9 @@ export async function openRepo(dataDir: string, config: RepositoryConfig): Promi
         }
       })();
       return inflight;
+    },
+    onRemoteReachable(listener) {
+      reachableListeners.push(listener);
     },
     async fetchCommit(id) {
       const r = await runGit(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', REMOTE, id], { cwd: dir, allowFailure: true });
