@@ -17,7 +17,7 @@ export interface CommitDiffOptions {
 
 export interface CommitDiff {
   commit: string;
-  /** What the commit is compared with: its first parent, or null for a root commit (the empty tree). */
+  /** What the commit is compared with: its first parent (a change: its base), or null for a root commit (the empty tree). */
   base: string | null;
   files: DiffFile[];
   truncated: DiffTruncation & {
@@ -37,8 +37,20 @@ const DIFF_FLAGS = ['-r', '-M', '--no-commit-id', '--no-ext-diff', '--no-textcon
  */
 export async function commitDiff(repoDir: string, commit: string, opts: CommitDiffOptions = {}): Promise<CommitDiff> {
   const info = await resolveCommit(repoDir, commit, { allowRevisions: opts.allowRevisions });
-  const base = info.parents[0] ?? null;
-  const range = base ? [base, info.id] : ['--root', info.id];
+  return treeDiff(repoDir, info.parents[0] ?? null, info.id, opts);
+}
+
+/**
+ * What a change brought: the combined diff from `base` to `head` (full ids; base an ancestor of
+ * head, e.g. their merge-base), as a pull request shows it — one diff, whatever the commits between.
+ */
+export async function changeDiff(repoDir: string, base: string, head: string, opts: Omit<CommitDiffOptions, 'allowRevisions'> = {}): Promise<CommitDiff> {
+  const [b, h] = await Promise.all([resolveCommit(repoDir, base), resolveCommit(repoDir, head)]);
+  return treeDiff(repoDir, b.id, h.id, opts);
+}
+
+async function treeDiff(repoDir: string, base: string | null, head: string, opts: CommitDiffOptions): Promise<CommitDiff> {
+  const range = base ? [base, head] : ['--root', head];
   const maxBytes = opts.maxBytes ?? 2 * 1024 * 1024;
 
   const [stat, patch] = await Promise.all([
@@ -54,5 +66,5 @@ export async function commitDiff(repoDir: string, commit: string, opts: CommitDi
   const changes = parseRawNumstat(stat.stdout);
   const sections = parsePatch(patch.stdout, { maxLines: opts.maxLines ?? 20_000, inputCut: patch.truncated });
   const { files, truncated } = assembleDiff(changes, sections, { maxFiles: opts.maxFiles ?? 1_000 });
-  return { commit: info.id, base, files, truncated: { ...truncated, bytes: patch.truncated } };
+  return { commit: head, base, files, truncated: { ...truncated, bytes: patch.truncated } };
 }

@@ -2,19 +2,21 @@ import { generateAuthenticationOptions, type AuthenticationResponseJSON, type Pu
 import { AuthRequiredError } from '../auth/context';
 import { activeCredential, verifyAssertion } from '../auth/webauthn';
 import { CountersignError } from '../errors';
-import { evaluateLines } from '../gate/evaluate';
+import { evaluateLines, type LinesVerdict } from '../gate/evaluate';
 import { exclusionsForCommits } from '../gate/exclusions';
-import { formatNoteLine } from '../notes/line';
+import { formatNoteLine, parseNoteLine } from '../notes/line';
 import { readNoteLines, type PublishResult } from '../notes/store';
 import { parsePublicKeyText } from '../ssh/public-key';
 import { signedDataBlob, verifySshSig } from '../sshsig';
 import { formatTime, VERDICTS } from '../statement/fields';
 import { parseStatement, serializeStatement, statementBytes, type ReviewStatement } from '../statement/statement';
-import { consumeChallenge, insertChallenge } from '../store/challenges';
+import { claimApproval, releaseClaim, takeOverClaim, type ApprovalClaimKey } from '../store/approval-claims';
+import { consumeChallenge, findChallenge, insertChallenge } from '../store/challenges';
 import { listCredentials } from '../store/credentials';
 import { findUserById } from '../store/users';
 import { packageAssertion } from '../webauthn/package-assertion';
 import type { App } from './app';
+import { checkChangeBase, evaluateChange } from './change';
 import { resolveReviewCommit } from './commits';
 import { policyState } from './review';
 import { keyTrusted, linesBy, ownSigners } from './trust';
@@ -39,21 +41,28 @@ function requireViewer(viewer: UserView | null): UserView {
  * Step 1: the statement the passkey will sign. Its repository name comes from the trusted policy,
  * commit and tree from the server's clone, signer from the session, time from the clock; the
  * WebAuthn challenge is exactly the SSHSIG signed-data blob of it, so the passkey's signature is an
- * OpenSSH signature of the statement. The challenge is stored bound to this user, repo and commit.
+ * OpenSSH signature of the statement. The challenge is stored bound to this user, repo and commit
+ * (and, for a change, its base).
+ *
+ * With `base` (a full id, as the change page names it) the statement is v2: it approves the change
+ * from that base to the commit. The base must be a commit of the repository and an ancestor of
+ * the commit; nothing else is recomputed, so what is signed is the base the reviewer was shown.
  */
 export async function approveOptions(
   app: App,
   viewer: UserView | null,
   repoName: string,
   commitId: string,
-  req: { verdict: string },
+  req: { verdict: string; base?: string },
 ): Promise<ApproveOptionsResult> {
   const user = requireViewer(viewer);
   if (!(VERDICTS as readonly string[]).includes(req.verdict)) {
     throw new CountersignError('bad-input', `verdict must be one of: ${VERDICTS.join(', ')}`);
   }
   const repo = app.repo(repoName);
-  const commit = await resolveReviewCommit(repo, commitId);
+  const commit = await resolveReviewCommit(repo, commitId, { fetchOnDemand: true });
+  const base = req.base === undefined || req.base === null ? undefined : String(req.base).toLowerCase();
+  if (base !== undefined) await checkChangeBase(repo, commit.id, base);
   const trusted = await repo.trusted();
   const creds = await listCredentials(app.db, user.id);
   if (creds.length === 0) throw new CountersignError('forbidden', 'you have no active passkey; add a device first');
@@ -61,6 +70,7 @@ export async function approveOptions(
     repository: trusted.policy.repository,
     commit: commit.id,
     tree: commit.tree,
+    ...(base !== undefined ? { base } : {}),
     verdict: req.verdict,
     signer: user.email,
     time: formatTime(new Date()),
@@ -80,6 +90,7 @@ export async function approveOptions(
     userId: user.id,
     repo: repo.config.name,
     commitId: commit.id,
+    base: base ?? null,
     statement: text,
     verdict: req.verdict,
   });
@@ -93,20 +104,22 @@ export async function approveOptions(
  * origin, RP ID, UV, counter); and the packaged SSHSIG verifies against the credential's own key
  * (defence in depth: what we store must verify with stock OpenSSH).
  *
- * Approving twice is harmless: if this user's key already has a line approving this commit, the
- * new signature is not added and the answer is "already" with the existing line.
+ * Approving twice is harmless: if this key already approved this commit (with this base), the
+ * new signature is not added and the answer is "already" with the existing line. That is decided
+ * by the database (lib/store/approval-claims.ts), not by reading the note, so two approvals sent
+ * at once (a double tap, two instances on one PostgreSQL) write one line between them.
  */
 export async function approveVerify(
   app: App,
   viewer: UserView | null,
   repoName: string,
   commitId: string,
-  req: { approvalId: string; response: AuthenticationResponseJSON },
+  req: { approvalId: string; base?: string | null; response: AuthenticationResponseJSON },
 ): Promise<ApproveResultView> {
   const user = requireViewer(viewer);
   const repo = app.repo(repoName);
   const consumed = typeof req.approvalId === 'string' && req.approvalId.length <= 100
-    ? consumeChallenge(app.db, 'approval', { id: req.approvalId })
+    ? consumeChallenge(app.db, 'approval', { id: req.approvalId }, { userId: user.id })
     : Promise.resolve(null);
   // Two reads sent right behind the challenge's consumption, so the database round trips
   // overlap; their answers are still checked after the challenge's, in this order.
@@ -115,10 +128,25 @@ export async function approveVerify(
   credLookup.catch(() => {});
   ownerLookup.catch(() => {});
   const challenge = await consumed;
-  if (!challenge) throw new CountersignError('forbidden', 'this approval request expired or was already used; tap Approve again');
-  if (challenge.userId !== user.id) throw new CountersignError('forbidden', 'this approval was prepared for another user; nothing was signed');
+  if (!challenge) {
+    // Only the user it was issued to can use it up: another user's attempt leaves it usable.
+    const other = typeof req.approvalId === 'string' && req.approvalId.length <= 100 ? await findChallenge(app.db, req.approvalId) : null;
+    if (other && other.kind === 'approval' && other.userId !== user.id) {
+      throw new CountersignError('forbidden', 'this approval was prepared for another user; nothing was signed');
+    }
+    throw new CountersignError('forbidden', 'this approval request expired or was already used; tap Approve again');
+  }
   if (challenge.repo !== repo.config.name || challenge.commitId !== String(commitId).toLowerCase()) {
     throw new CountersignError('forbidden', `this approval was prepared for another commit (${challenge.repo} ${challenge.commitId?.slice(0, 12)}); nothing was signed`);
+  }
+  const askedBase = req.base === undefined || req.base === null ? null : String(req.base).toLowerCase();
+  if (challenge.base !== askedBase) {
+    throw new CountersignError(
+      'forbidden',
+      challenge.base
+        ? `this approval was prepared for the change from ${challenge.base.slice(0, 12)}, not for this page; nothing was signed`
+        : 'this approval was prepared for the single commit, not for a change; nothing was signed',
+    );
   }
   const statement = parseStatement(challenge.statement!);
   // The repository side (trusted policy, the commit, its current note) is read while the
@@ -127,6 +155,8 @@ export async function approveVerify(
     const trusted = await repo.trusted();
     const notesRef = repo.notesRefFor(trusted);
     const [commit, lines] = await Promise.all([repo.commit(statement.commit), readNoteLines(repo.dir, notesRef, statement.commit)]);
+    // The base the statement names is still a commit here, and an ancestor of the head.
+    if (statement.base !== undefined) await checkChangeBase(repo, commit.id, statement.base);
     return { trusted, notesRef, commit, lines };
   })();
   gitSide.catch(() => {}); // awaited below; a refusal first must not leave it unhandled
@@ -166,37 +196,59 @@ export async function approveVerify(
     origins: app.config.origins,
   });
   if (!check.ok) throw new CountersignError('bad-signature', `the packaged signature does not verify (${check.reason}); nothing was written`);
-  const line = formatNoteLine({ verdict: statement.verdict, signer: statement.signer, time: statement.time, signature: sshsig });
+  const line = formatNoteLine({ verdict: statement.verdict, signer: statement.signer, time: statement.time, base: statement.base, signature: sshsig });
 
   const ctx = { repository: statement.repository, commit: commit.id, tree: commit.tree, namespace };
-  const existing = linesBy(before, ctx, user.email, [cred], statement.verdict);
+  const sameBase = (l: string) => parseNoteLine(l).base === statement.base;
+  const existing = linesBy(before, ctx, user.email, [cred], statement.verdict).filter((e) => sameBase(e.line));
+  const claimKey: ApprovalClaimKey = {
+    repo: repo.config.name,
+    commitId: commit.id,
+    keyFingerprint: cred.fingerprint,
+    verdict: statement.verdict,
+    base: statement.base ?? null,
+  };
 
   let status: ApproveResultView['status'] = 'already';
   let written = line;
   let after = before;
   let published: Promise<PublishResult> | null = null;
-  if (existing.length > 0) {
-    written = existing[0].line;
+  const standing = existing.length > 0 ? existing[0].line : await claim(app, repo.dir, notesRef, claimKey, line, before);
+  if (standing !== null) {
+    written = standing;
+    if (!before.includes(standing)) after = [...before, standing];
     if (app.publisher.pending(repo.config.name)) void app.publisher.publish(repo.config.name);
   } else {
-    ({ published } = await repo.outbox(notesRef).add([{ commit: commit.id, line }]));
+    try {
+      ({ published } = await repo.outbox(notesRef).add([{ commit: commit.id, line }]));
+    } catch (e) {
+      // Not written: the claim must not answer "already" for a line that does not exist.
+      await releaseClaim(app.db, claimKey, line).catch(() => {});
+      throw e;
+    }
     after = [...before, line];
     app.publisher.noteAdded(repo.config.name, notesRef, published);
   }
 
   // The policy as of this write (the note as read plus our line; no second read of the note),
-  // worked out while the push is under way: it does not depend on the push.
-  const excl = await exclusionsForCommits(repo.dir, [commit.id], trusted);
-  const verdict = evaluateLines({
-    lines: after,
-    repository: trusted.policy.repository,
-    commit: commit.id,
-    tree: commit.tree,
-    ...excl,
-    policy: trusted.policy,
-    allowedSigners: trusted.allowedSigners,
-    now: new Date(),
-  });
+  // worked out while the push is under way: it does not depend on the push. For a change, only
+  // the lines that approve the whole change count, and every commit's author is excluded.
+  let verdict: LinesVerdict;
+  if (statement.base !== undefined) {
+    verdict = (await evaluateChange(repo, trusted, notesRef, commit, statement.base, after)).verdict;
+  } else {
+    const excl = await exclusionsForCommits(repo.dir, [commit.id], trusted);
+    verdict = evaluateLines({
+      lines: after,
+      repository: trusted.policy.repository,
+      commit: commit.id,
+      tree: commit.tree,
+      ...excl,
+      policy: trusted.policy,
+      allowedSigners: trusted.allowedSigners,
+      now: new Date(),
+    });
+  }
   const counted = keyTrusted(trusted, user.email, cred.sshKey);
   const warnings: string[] = [];
   if (!counted) {
@@ -206,7 +258,11 @@ export async function approveVerify(
     );
   }
   if (verdict.exclusions.some((e) => e.email.toLowerCase() === user.email)) {
-    warnings.push("you are this commit's author or committer: the policy does not count an author's own approval");
+    warnings.push(
+      statement.base !== undefined
+        ? "you are an author or committer of a commit in this change: the policy does not count an author's own approval"
+        : "you are this commit's author or committer: the policy does not count an author's own approval",
+    );
   }
   if (published) {
     const result = await Promise.race<PublishResult | null>([published, sleep(PUBLISH_WAIT_MS).then(() => null)]);
@@ -221,6 +277,26 @@ export async function approveVerify(
     ...(warnings.length ? { warning: warnings.join('; ') } : {}),
     policy: policyState(verdict),
   };
+}
+
+/** A claim older than this whose line is in no note was left by a writer that died between claim and write. */
+export const STALE_CLAIM_MS = 2 * 60 * 1000;
+
+/**
+ * Claims the approval for `line`. Null: this call won and must write `line`. Otherwise the line
+ * that stands: another approval by the same key (a double tap, another instance) claimed it first.
+ */
+async function claim(app: App, repoDir: string, notesRef: string, key: ApprovalClaimKey, line: string, before: string[]): Promise<string | null> {
+  const r = await claimApproval(app.db, key, line);
+  if (r.won) return null;
+  const standing = r.claim.line;
+  if (before.includes(standing) || Date.now() - Date.parse(r.claim.claimedAt) < STALE_CLAIM_MS) return standing;
+  // An old claim whose line is in no note (a crash between claim and write): take it over, once.
+  const now = await readNoteLines(repoDir, notesRef, key.commitId);
+  if (now.includes(standing)) return standing;
+  if (await takeOverClaim(app.db, key, standing, line, STALE_CLAIM_MS)) return null;
+  const again = await claimApproval(app.db, key, line); // someone else took it over (or released it) just now
+  return again.won ? null : again.claim.line;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());

@@ -20,7 +20,7 @@ export function policyState(v: Pick<CommitVerdict, 'threshold' | 'count' | 'met'
   return { threshold: v.threshold, count: v.count, met: v.met, signers: v.signers, ...(v.excludedAuthor ? { excludedAuthor: v.excludedAuthor } : {}) };
 }
 
-export function signatureViews(v: CommitVerdict): SignatureLineView[] {
+export function signatureViews<V extends Pick<CommitVerdict, 'lines'>>(v: V): SignatureLineView[] {
   return v.lines.map((l) => ({
     line: l.line,
     signer: l.signer,
@@ -47,7 +47,8 @@ function earliestTime(lines: string[]): string | null {
  */
 export async function getReview(app: App, repoName: string, commitId: string, viewer: UserView | null): Promise<ReviewView> {
   const repo = app.repo(repoName);
-  const commit = await resolveReviewCommit(repo, commitId);
+  // Only a signed-in viewer makes the server look on the remote for a commit its clone lacks.
+  const commit = await resolveReviewCommit(repo, commitId, { fetchOnDemand: viewer !== null });
   const trusted = await repo.trusted();
   const notesRef = repo.notesRefFor(trusted);
   const [verdict, diff, branches, creds] = await Promise.all([

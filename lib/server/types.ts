@@ -70,6 +70,15 @@ export interface SignatureLineView {
   fingerprint?: string;
   counted: boolean;
   status: SignatureStatus;
+  /**
+   * On a change's page, what the line approves: `change` this change (its base, or an older one:
+   * the signer saw all of it), `last-commit` only the head commit (a v1 approval whose base, the
+   * head's first parent, is not this change's), `other-base` the head against a later base (part
+   * of this change). Lines that do not approve this change never count on its page.
+   */
+  scope?: 'change' | 'last-commit' | 'other-base';
+  /** The base the line names (v2) or implies (v1: the head's first parent; null for a root commit). */
+  base?: string | null;
 }
 
 export interface PolicyStateView {
@@ -105,6 +114,32 @@ export interface ReviewView {
   viewerKeyTrusted: boolean | null; // null when not signed in or no device
   pendingPublish: boolean; // notes saved locally but not yet pushed
   diff: DiffView;
+  /** Present when reviewing a change (head `commit` against `change.base`): what the signature covers. */
+  change?: ChangeView;
+}
+
+export interface ChangeCommitView {
+  id: string;
+  shortId: string;
+  title: string;
+  authorName: string;
+  authorEmail: string;
+  date: string; // ISO, author date
+}
+
+/** A change: the commits from `base` (exclusive) to the head, and the combined diff between them. */
+export interface ChangeView {
+  /** Full id of the base the approval names: the merge-base of the requested base and the head. */
+  base: string;
+  baseShortId: string;
+  baseTitle: string;
+  /** The branch the base was taken from, as the link named it (text only; the signature names `base`). */
+  baseName: string | null;
+  /** That branch has moved since: its merge-base with the head is no longer `base` (or it is gone). */
+  baseNameMoved: boolean;
+  /** The commits, oldest first (at most CHANGE_MAX_LISTED; `commitCount` is the whole). */
+  commits: ChangeCommitView[];
+  commitCount: number;
 }
 
 export interface InboxItemView {
@@ -119,6 +154,10 @@ export interface InboxItemView {
   threshold: number;
   met: boolean;
   viewerHasSigned: boolean;
+  /** A change: the base it is to be reviewed against (full id), its branch name, and its size. */
+  base?: string;
+  baseName?: string;
+  commitCount?: number;
 }
 
 export type ApproveStatus = 'published' | 'saved' | 'already';

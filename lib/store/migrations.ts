@@ -107,6 +107,30 @@ create index sessions_credential on sessions(credential_id);
     // Devices registered before insertCredential set last_used_at were last used no earlier than then.
     sql: `update credentials set last_used_at = created_at where last_used_at is null`,
   },
+  {
+    version: 4,
+    name: 'changes (a head with its base) and one approval per key',
+    sql: `
+-- An approval of a change is bound to its base as well as its head; a request may name one.
+alter table challenges add column base text;
+alter table review_requests add column base text;
+alter table review_requests add column base_name text;
+
+-- "Already approved" decided by the database, not by reading the note (a double tap, or two
+-- instances, would both read "not yet"): the first approval of (repository, commit, key,
+-- verdict, base) claims it; the others answer with the claimed line. base '' = a single commit (v1).
+create table approval_claims (
+  repo text not null,
+  commit_id text not null,
+  key_fingerprint text not null,
+  verdict text not null,
+  base text not null,
+  line text not null,
+  claimed_at timestamptz not null default now(),
+  primary key (repo, commit_id, key_fingerprint, verdict, base)
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

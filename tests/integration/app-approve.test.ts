@@ -107,6 +107,26 @@ describe('approving a commit with a passkey', () => {
   });
 });
 
+describe('a double tap writes one line', () => {
+  it('two approvals of one commit by one key, sent at the same moment, leave exactly one line on the remote and agree on it', async () => {
+    const commit = h.commits[1];
+    expect(await remoteNoteLines(h.remote, commit)).toEqual([]);
+    // Two taps: two challenges, both answered by the passkey, both sent before either is written.
+    const prepared = await Promise.all([1, 2].map(() => approveOptions(h.app, bob.user, 'demo', commit, { verdict: 'approve' })));
+    const responses = prepared.map((opts) =>
+      toAuthenticationResponseJSON(getAssertion(bob.passkey, { challenge: new Uint8Array(Buffer.from(opts.options.challenge, 'base64url')), origin: ORIGIN })),
+    );
+    const results = await Promise.all(
+      prepared.map((opts, i) => approveVerify(h.app, bob.user, 'demo', commit, { approvalId: opts.approvalId, response: responses[i] as any })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual(['already', 'published']);
+    expect(results[0].line).toBe(results[1].line);
+    expect(await remoteNoteLines(h.remote, commit)).toEqual([results[0].line]);
+    // Both answers report the same policy state: the one line, counted once.
+    expect(results[0].policy).toEqual(results[1].policy);
+  });
+});
+
 describe('refusals write nothing', () => {
   async function refused(commit: string, f: () => Promise<unknown>, message: RegExp) {
     const before = await remoteNoteLines(h.remote, commit);
@@ -128,6 +148,17 @@ describe('refusals write nothing', () => {
 
   it("an approval prepared for one user, completed by another user's session", async () => {
     await refused(h.commits[2], () => approve(h.app, bob.user, bob.passkey, h.commits[2], { verifyViewer: carol.user }), /another user/);
+  });
+
+  it("someone else presenting your approval id does not use it up", async () => {
+    const commit = h.commits[2];
+    const opts = await approveOptions(h.app, bob.user, 'demo', commit, { verdict: 'approve' });
+    const resp = () => toAuthenticationResponseJSON(getAssertion(bob.passkey, { challenge: new Uint8Array(Buffer.from(opts.options.challenge, 'base64url')), origin: ORIGIN })) as any;
+    await refused(commit, () => approveVerify(h.app, carol.user, 'demo', commit, { approvalId: opts.approvalId, response: resp() }), /another user/);
+    // Bob's approval still goes through with the id Carol tried.
+    const mine = await approveVerify(h.app, bob.user, 'demo', commit, { approvalId: opts.approvalId, response: resp() });
+    expect(mine.status).toBe('published');
+    expect(await remoteNoteLines(h.remote, commit)).toContain(mine.line);
   });
 
   it("one user's approval answered with another user's passkey", async () => {

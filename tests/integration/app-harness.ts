@@ -116,7 +116,7 @@ export async function trustOnRemote(h: Harness, lines: string[]): Promise<void> 
 /** Note lines on a commit as the bare remote has them. */
 export async function remoteNoteLines(remote: string, commit: string, ref = 'refs/notes/countersign'): Promise<string[]> {
   try {
-    return (await gitIn(remote, 'notes', `--ref=${ref}`, 'show', commit)).split('\n').filter((l) => l.startsWith('countersign-v1 '));
+    return (await gitIn(remote, 'notes', `--ref=${ref}`, 'show', commit)).split('\n').filter((l) => l.startsWith('countersign-v1 ') || l.startsWith('countersign-v2 '));
   } catch {
     return [];
   }
