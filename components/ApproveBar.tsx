@@ -34,6 +34,8 @@ const POLL_FOR_MS = 10 * 60 * 1000;
 export function ApproveBar({
   repo,
   commit,
+  base,
+  scope,
   signedIn,
   viewerHasSigned,
   viewerSignedAt,
@@ -43,6 +45,10 @@ export function ApproveBar({
 }: {
   repo: string;
   commit: string;
+  /** A change: its base (full id); the approval signs the change from there to `commit`. */
+  base?: string;
+  /** What tapping Approve signs, in words ("You approve 3 commits from … to …"), shown above the button. */
+  scope?: string;
   signedIn: boolean;
   viewerHasSigned: boolean;
   viewerSignedAt: string | null;
@@ -51,7 +57,8 @@ export function ApproveBar({
   signInHref: string;
 }) {
   const router = useRouter();
-  const base = `/api/repos/${encodeURIComponent(repo)}/commits/${encodeURIComponent(commit)}`;
+  const api = `/api/repos/${encodeURIComponent(repo)}/commits/${encodeURIComponent(commit)}`;
+  const what = base ? 'this change' : 'this commit';
   const [steps, setSteps] = useState<Step[]>([]);
   const { busy, error, setError, run } = useSubmit();
   const [note, setNote] = useState<string | null>(null);
@@ -76,7 +83,7 @@ export function ApproveBar({
     const tick = async () => {
       if (cancelled) return;
       try {
-        const r = await apiGet<ReviewView>(base);
+        const r = await apiGet<ReviewView>(api);
         if (!r.pendingPublish) {
           setSteps((s) => s.map((x) => (x.text === 'Saved, will be published' ? { text: 'Published', state: 'done' } : x)));
           setWaitingToPublish(false);
@@ -95,7 +102,7 @@ export function ApproveBar({
       cancelled = true;
       if (pollTimer.current) clearTimeout(pollTimer.current);
     };
-  }, [waitingToPublish, base, router]);
+  }, [waitingToPublish, api, router]);
 
   async function approve() {
     setNote(null);
@@ -107,7 +114,7 @@ export function ApproveBar({
       setSteps([{ text: 'Waiting for your passkey…', state: 'active' }]);
       // The WebAuthn helper is fetched alongside the options, keeping it out of the first load.
       const [opts, { startAuthentication }] = await Promise.all([
-        apiPost<ApproveOptions>(`${base}/approve/options`, { verdict: 'approve' }),
+        apiPost<ApproveOptions>(`${api}/approve/options`, { verdict: 'approve', ...(base ? { base } : {}) }),
         import('@simplewebauthn/browser'),
       ]);
       let response;
@@ -120,7 +127,7 @@ export function ApproveBar({
         { text: 'Signed', state: 'done' },
         { text: 'Saving…', state: 'active' },
       ]);
-      const result = await apiPost<ApproveResultView>(`${base}/approve/verify`, { approvalId: opts.approvalId, response });
+      const result = await apiPost<ApproveResultView>(`${api}/approve/verify`, { approvalId: opts.approvalId, ...(base ? { base } : {}), response });
       const last: Step =
         result.status === 'published'
           ? { text: 'Published', state: 'done' }
@@ -167,7 +174,7 @@ export function ApproveBar({
           )}
           {!busy && approved && (
             <p className="text-ok">
-              You approved this commit
+              You approved {what}
               {doneAt && (
                 <>
                   {' '}
@@ -188,6 +195,11 @@ export function ApproveBar({
         {error && (
           <p role="alert" className="text-sm text-bad">
             {error}
+          </p>
+        )}
+        {scope && !approved && (
+          <p className="text-sm font-medium" id="approve-scope">
+            {scope}
           </p>
         )}
         {signedIn ? (

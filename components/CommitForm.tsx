@@ -3,39 +3,60 @@
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { apiPost } from '@/lib/ui/api';
-import { reviewPath } from '@/lib/ui/commit-id';
+import { changePath, reviewPath } from '@/lib/ui/commit-id';
 import { FormError, useSubmit } from './useSubmit';
 
-/** Open a commit's review page, or ask others to sign it (it then shows in their inboxes). */
+/** A commit id (full or abbreviated) or a branch name, as the review links accept them. */
+const REV_RE = /^[A-Za-z0-9._/-]{1,200}$/;
+
+/**
+ * Open a commit's or a change's review page, or ask others to sign it (it then shows in their
+ * inboxes). With a base (a branch such as main, or a commit id) it is the change from there.
+ */
 export function CommitForm({ repos }: { repos: { name: string }[] }) {
   const router = useRouter();
   const [repo, setRepo] = useState(repos[0]?.name ?? '');
   const [commit, setCommit] = useState('');
+  const [base, setBase] = useState('');
   const { busy, error, setError, run } = useSubmit();
   const [status, setStatus] = useState<string | null>(null);
 
-  const cleaned = commit.trim().toLowerCase();
+  const cleaned = commit.trim();
+  const cleanedBase = base.trim();
 
   function valid(): boolean {
     if (!repo) {
       setError('Choose a repository.');
       return false;
     }
-    if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(cleaned)) {
-      setError('Enter the full commit id: 40 hex characters (64 for SHA-256 repositories), as git rev-parse HEAD prints it.');
+    if (!REV_RE.test(cleaned) || cleaned.startsWith('-')) {
+      setError('Enter a commit id (full, or at least 7 hex characters) or a branch name.');
+      return false;
+    }
+    if (cleanedBase && (!REV_RE.test(cleanedBase) || cleanedBase.startsWith('-'))) {
+      setError('The base is a branch name (such as main) or a commit id; leave it empty to review one commit.');
       return false;
     }
     setError(null);
     return true;
   }
 
+  function openPath(): string {
+    const path = reviewPath(repo, /^[0-9a-fA-F]+$/.test(cleaned) ? cleaned.toLowerCase() : cleaned);
+    return cleanedBase ? `${path}?base=${encodeURIComponent(cleanedBase)}` : path;
+  }
+
   async function request() {
     if (!valid()) return;
     setStatus(null);
     await run(async () => {
-      const r = await apiPost<{ id: string; repo: string; commit: string }>('/api/requests', { repo, commit: cleaned });
+      const r = await apiPost<{ id: string; repo: string; commit: string; base?: string; baseName?: string }>('/api/requests', {
+        repo,
+        commit: cleaned,
+        ...(cleanedBase ? { base: cleanedBase } : {}),
+      });
       setStatus('Review requested.');
-      router.push(reviewPath(r.repo, r.commit));
+      router.push(r.base ? changePath(r.repo, r.commit, r.base, r.baseName) : reviewPath(r.repo, r.commit));
       router.refresh();
     });
   }
@@ -45,7 +66,7 @@ export function CommitForm({ repos }: { repos: { name: string }[] }) {
       className="card space-y-3"
       onSubmit={(e) => {
         e.preventDefault();
-        if (valid()) router.push(reviewPath(repo, cleaned));
+        if (valid()) router.push(openPath());
       }}
     >
       <h2 className="text-base font-semibold">Open or request a review</h2>
@@ -68,7 +89,7 @@ export function CommitForm({ repos }: { repos: { name: string }[] }) {
         </div>
         <div>
           <label htmlFor="cf-commit" className="mb-1 block text-sm font-medium">
-            Commit id
+            Commit id or branch
           </label>
           <input
             id="cf-commit"
@@ -80,6 +101,22 @@ export function CommitForm({ repos }: { repos: { name: string }[] }) {
             spellCheck={false}
             inputMode="text"
             placeholder="3f786850e387550fdab8…"
+          />
+        </div>
+        <div className="sm:col-start-2">
+          <label htmlFor="cf-base" className="mb-1 block text-sm font-medium">
+            Base <span className="font-normal text-muted">(optional: review the change from here, e.g. main)</span>
+          </label>
+          <input
+            id="cf-base"
+            className="field font-mono"
+            value={base}
+            onChange={(e) => setBase(e.target.value)}
+            autoCapitalize="none"
+            autoComplete="off"
+            spellCheck={false}
+            inputMode="text"
+            placeholder="main"
           />
         </div>
       </div>

@@ -6,13 +6,14 @@ import { CopyButton } from './CopyButton';
  * The full commit id, large and in blocks of four so it can be read aloud and compared with
  * `git log` on another screen, with the visual fingerprint above it.
  */
-export function CommitId({ id, objectFormat }: { id: string; objectFormat?: 'sha1' | 'sha256' }) {
+export function CommitId({ id, objectFormat, label = 'Commit' }: { id: string; objectFormat?: 'sha1' | 'sha256'; label?: string }) {
   const groups = groupId(id);
   return (
     <div className="card">
       <div className="flex items-center justify-between gap-3">
         <p className="text-sm font-medium text-muted">
-          Commit{objectFormat === 'sha256' ? ' (SHA-256)' : ''}
+          {label}
+          {objectFormat === 'sha256' ? ' (SHA-256)' : ''}
         </p>
         <CopyButton text={id} label="Copy commit id" />
       </div>

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import type { InboxItemView } from '@/lib/server/types';
-import { reviewPath } from '@/lib/ui/commit-id';
-import { relativeTime } from '@/lib/ui/format';
+import { changePath, reviewPath } from '@/lib/ui/commit-id';
+import { plural, relativeTime } from '@/lib/ui/format';
 import { Fingerprint } from './Fingerprint';
 
 /** Review requests, newest first, each with its count against the threshold. Server or client. */
@@ -17,7 +17,7 @@ export function InboxList({ items, now }: { items: InboxItemView[]; now?: Date }
       {sorted.map((it) => (
         <li key={it.id}>
           <Link
-            href={reviewPath(it.repo, it.commit)}
+            href={it.base ? changePath(it.repo, it.commit, it.base, it.baseName) : reviewPath(it.repo, it.commit)}
             className="card block space-y-1.5 active:bg-surface hover:border-accent/60"
           >
             <span className="flex items-start justify-between gap-3">
@@ -34,6 +34,11 @@ export function InboxList({ items, now }: { items: InboxItemView[]; now?: Date }
             <span className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-muted">
               <span className="font-medium text-fg">{it.repo}</span>
               <span className="font-mono">{it.shortId}</span>
+              {it.base && (
+                <span>
+                  {plural(it.commitCount ?? 0, 'commit')} from {it.baseName ?? <span className="font-mono">{it.base.slice(0, 7)}</span>}
+                </span>
+              )}
               <Fingerprint id={it.commit} size="sm" />
             </span>
             <span className="flex flex-wrap gap-x-2 text-xs text-muted">

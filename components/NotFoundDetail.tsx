@@ -17,7 +17,8 @@ export function NotFoundDetail() {
       </p>
       {!isFullObjectId(commit) && (
         <p className="text-muted">
-          A commit id here is the full id: 40 lowercase hex characters (64 for SHA-256 repositories).
+          A commit here is its id (the full 40 hex characters, 64 for SHA-256 repositories, or at least 7 of them)
+          or the name of a branch pushed to the repository.
         </p>
       )}
       <p className="text-muted">Or this server has no repository of that name.</p>

@@ -1,31 +1,37 @@
 import Link from 'next/link';
-import type { PersonView, ReviewView, SignatureLineView } from '@/lib/server/types';
+import type { ChangeView, PersonView, ReviewView, SignatureLineView } from '@/lib/server/types';
 import { reviewPath, shortId } from '@/lib/ui/commit-id';
-import { formatDateTime, policySummary, relativeTime } from '@/lib/ui/format';
+import { formatDateTime, plural, policySummary, relativeTime } from '@/lib/ui/format';
 import { presentSignature } from '@/lib/ui/signature-status';
 import { Alert } from './Alert';
 import { CommitId } from './CommitId';
 import { DiffViewer } from './DiffViewer';
 
 /**
- * Everything the review screen shows about a commit, from a ReviewView alone. No hooks and
+ * Everything the review screen shows about a commit (or a change: its commits from a base to the
+ * head, one combined diff), from a ReviewView alone. No hooks and
  * no server-only imports: the server renders it for /r/…, and the offline page renders it
  * in the browser from the copy saved in IndexedDB.
  */
 export function ReviewBody({ review, offline = false }: { review: ReviewView; offline?: boolean }) {
-  const bodyText = messageBody(review.message, review.title);
+  const change = review.change;
+  // A change lists its commits instead of the head's message.
+  const bodyText = change ? '' : messageBody(review.message, review.title);
   return (
     <article className="space-y-5" aria-labelledby="commit-title">
       <header className="space-y-1">
         <p className="text-sm text-muted">
-          Review request · <span className="font-medium text-fg">{review.repo}</span>
+          {change ? `Change of ${plural(change.commitCount, 'commit')}` : 'Review request'} ·{' '}
+          <span className="font-medium text-fg">{review.repo}</span>
         </p>
         <h1 id="commit-title" className="text-2xl leading-tight font-bold break-words">
           {review.title || '(no commit title)'}
         </h1>
       </header>
 
-      <CommitId id={review.commit} objectFormat={review.objectFormat} />
+      {change && <ChangeCard review={review} change={change} />}
+
+      <CommitId id={review.commit} objectFormat={review.objectFormat} label={change ? 'Head commit (what the approval is attached to)' : 'Commit'} />
 
       <Warnings review={review} offline={offline} />
 
@@ -46,6 +52,55 @@ export function ReviewBody({ review, offline = false }: { review: ReviewView; of
 
       <DiffViewer diff={review.diff} />
     </article>
+  );
+}
+
+/**
+ * What a change is: the sentence of what an approval covers, where its base came from, and its
+ * commits (oldest first), each a link to that commit on its own.
+ */
+function ChangeCard({ review, change }: { review: ReviewView; change: ChangeView }) {
+  const hidden = change.commitCount - change.commits.length;
+  return (
+    <section aria-labelledby="change-heading" className="card space-y-3">
+      <div>
+        <h2 id="change-heading" className="text-base font-semibold">
+          {plural(change.commitCount, 'commit')}
+        </h2>
+        <p className="mt-1 text-sm">
+          From <code className="font-mono">{shortId(change.base, 7)}</code>
+          {change.baseName && (
+            <>
+              {' '}
+              (<span className="wrap-anywhere">{change.baseName}</span>)
+            </>
+          )}{' '}
+          to <code className="font-mono">{shortId(review.commit, 7)}</code>, shown below as one combined diff.
+        </p>
+        {change.baseName && change.baseNameMoved && (
+          <p className="mt-2 text-sm text-warn">
+            <span className="wrap-anywhere">{change.baseName}</span> has moved since this link was made. This page, and an
+            approval from it, stay on base {shortId(change.base, 7)}.{' '}
+            <Link className="underline" href={`${reviewPath(review.repo, review.commit)}?base=${encodeURIComponent(change.baseName)}`}>
+              Review against {change.baseName} now
+            </Link>
+          </p>
+        )}
+      </div>
+      <ol className="divide-y divide-line" aria-label="Commits in this change">
+        {change.commits.map((c) => (
+          <li key={c.id}>
+            <Link href={reviewPath(review.repo, c.id)} className="flex min-h-12 flex-col justify-center py-2 active:bg-surface">
+              <span className="text-sm font-medium break-words">{c.title || '(no commit title)'}</span>
+              <span className="text-xs text-muted">
+                <span className="wrap-anywhere">{c.authorName}</span> · <span className="font-mono">{c.shortId}</span>
+              </span>
+            </Link>
+          </li>
+        ))}
+      </ol>
+      {hidden > 0 && <p className="text-xs text-muted">… and {plural(hidden, 'earlier commit')} not listed.</p>}
+    </section>
   );
 }
 
@@ -109,11 +164,15 @@ function PolicyCard({ review }: { review: ReviewView }) {
           <rect x="0" y="0" width={100 * pct} height="2" rx="1" className={p.met ? 'fill-ok' : 'fill-warn'} />
         </svg>
         {p.excludedAuthor && (
-          <p className="mt-2 text-xs text-muted">The author ({p.excludedAuthor}) cannot approve their own commit.</p>
+          <p className="mt-2 text-xs text-muted">
+            {review.change
+              ? 'Authors and committers of the change’s commits cannot approve it.'
+              : `The author (${p.excludedAuthor}) cannot approve their own commit.`}
+          </p>
         )}
       </div>
       {review.signatures.length === 0 ? (
-        <p className="text-sm text-muted">No one has signed this commit yet.</p>
+        <p className="text-sm text-muted">{review.change ? 'No one has approved this change yet.' : 'No one has signed this commit yet.'}</p>
       ) : (
         <ul className="divide-y divide-line">
           {review.signatures.map((s, i) => (
@@ -147,6 +206,11 @@ function SignatureRow({ s }: { s: SignatureLineView }) {
         <p className="text-xs text-muted">
           {s.verdict} · <time dateTime={s.time}>{formatDateTime(s.time)}</time>
         </p>
+        {s.scope && s.scope !== 'change' && (
+          <p className="mt-0.5 text-xs font-medium text-fg">
+            {s.scope === 'last-commit' ? 'Approves only the last commit' : 'Approves part of this change (a later base)'}
+          </p>
+        )}
         <p className={`mt-0.5 text-xs font-medium ${p.tone === 'warn' ? 'text-warn' : p.tone === 'bad' ? 'text-bad' : p.tone === 'ok' ? 'text-ok' : 'text-fg'}`}>
           {p.label}
         </p>
@@ -183,6 +247,20 @@ function CommitFacts({ review }: { review: ReviewView }) {
         Details
       </h2>
       <dl className="mt-1 divide-y divide-line">
+        {review.change && (
+          <div className="py-2.5">
+            <dt className="text-xs font-medium text-muted">Base (the change is shown and signed against it)</dt>
+            <dd className="pt-1 text-sm">
+              <Link
+                href={reviewPath(review.repo, review.change.base)}
+                className="inline-flex min-h-11 items-center rounded-lg border border-line px-3 font-mono text-sm underline-offset-2 hover:underline"
+              >
+                {review.change.baseShortId}
+              </Link>{' '}
+              <span className="wrap-anywhere">{review.change.baseTitle}</span>
+            </dd>
+          </div>
+        )}
         <Person label={sameCommitter ? 'Author and committer' : 'Author'} p={review.author} />
         {!sameCommitter && <Person label="Committer" p={review.committer} />}
         <div className="py-2.5">

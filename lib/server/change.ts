@@ -14,7 +14,7 @@ import type { App } from './app';
 import { resolveReviewCommit, type ResolveOptions } from './commits';
 import { toDiffView } from './diff-view';
 import { REMOTE, type RepoHandle } from './repos';
-import { policyState, REVIEW_DIFF_MAX_BYTES, REVIEW_DIFF_MAX_LINES, signatureViews } from './review';
+import { getReview, policyState, REVIEW_DIFF_MAX_BYTES, REVIEW_DIFF_MAX_LINES, signatureViews } from './review';
 import { keyTrusted, linesBy } from './trust';
 import type { ChangeView, ReviewView, SignatureLineView, UserView } from './types';
 
@@ -274,4 +274,15 @@ async function branchMoved(repo: RepoHandle, name: string, head: string, base: s
   } catch {
     return true;
   }
+}
+
+/**
+ * The review for `GET /api/repos/<repo>/commits/<commit>[?base=REV]`: the single commit, or with a
+ * base (a branch name, a full or abbreviated id) the change from merge-base(base, commit).
+ */
+export async function reviewWithBase(app: App, repoName: string, commitId: string, viewer: UserView | null, base: string | null): Promise<ReviewView> {
+  if (base === null) return getReview(app, repoName, commitId, viewer);
+  const repo = app.repo(repoName);
+  const change = await resolveChange(repo, commitId, base, { fetchOnDemand: viewer !== null });
+  return getChangeReview(app, repoName, change.head.id, change.base, viewer, { baseName: change.baseName });
 }

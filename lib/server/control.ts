@@ -15,7 +15,7 @@ import { CountersignError, isCountersignError } from '../errors';
 
 export const controlRequestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('invite'), email: z.string().max(254), admin: z.boolean().default(false), ttlMs: z.number().int().positive().optional() }),
-  z.object({ op: z.literal('request'), repo: z.string().max(200), commit: z.string().max(200), requestedBy: z.string().max(300) }),
+  z.object({ op: z.literal('request'), repo: z.string().max(200), commit: z.string().max(200), base: z.string().max(200).optional(), requestedBy: z.string().max(300) }),
   z.object({ op: z.literal('ping') }),
 ]);
 export type ControlRequest = z.infer<typeof controlRequestSchema>;

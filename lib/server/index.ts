@@ -5,6 +5,7 @@
 export { getApp, type App } from './app';
 export { getSessionUser } from './session';
 export { getReview } from './review';
+export { getChangeReview, resolveChange, resolveReviewRevision } from './change';
 export { getInbox, listRepositories } from './inbox';
 export { approveOptions, approveVerify } from './approve';
 export { createRequest } from './requests';

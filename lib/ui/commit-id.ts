@@ -44,3 +44,16 @@ export function decodeSegment(segment: string): string {
     return segment;
   }
 }
+
+/** What a `from` (the branch a base was taken from) may look like in a link; anything else is dropped. */
+export const BRANCH_TEXT_RE = /^[A-Za-z0-9._/-]{1,200}$/;
+
+/**
+ * The path of a change's review page: head and base as full ids (what is signed), plus the branch
+ * the base was taken from as text for the reader (`from`), if any.
+ */
+export function changePath(repo: string, head: string, base: string, from?: string | null): string {
+  const q = new URLSearchParams({ base });
+  if (from && BRANCH_TEXT_RE.test(from)) q.set('from', from);
+  return `${reviewPath(repo, head)}?${q.toString()}`;
+}

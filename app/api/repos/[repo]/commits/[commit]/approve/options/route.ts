@@ -6,6 +6,6 @@ export const runtime = 'nodejs';
 
 type P = { repo: string; commit: string };
 
-export const POST = route<{ verdict: 'approve' }, P>({ auth: 'user', body: approveOptionsBody, rateLimit: 'approve' }, async ({ app, viewer, params, body }) =>
+export const POST = route<{ verdict: 'approve'; base?: string }, P>({ auth: 'user', body: approveOptionsBody, rateLimit: 'approve', rateLimitBy: 'user' }, async ({ app, viewer, params, body }) =>
   approveOptions(app, viewer, param(params, 'repo'), param(params, 'commit'), body),
 );
