@@ -106,7 +106,7 @@ async function handleControl(app: AdminContext, req: ControlRequest): Promise<un
     case 'invite':
       return createInvite(app, req.email, { admin: req.admin, ttlMs: req.ttlMs });
     case 'request':
-      return createRequest(app, { repo: req.repo, commit: req.commit, requestedBy: req.requestedBy });
+      return createRequest(app, { repo: req.repo, commit: req.commit, base: req.base, requestedBy: req.requestedBy });
   }
 }
 
