@@ -3,6 +3,8 @@ import { evaluateCommit } from '../gate/evaluate';
 import { listCredentials } from '../store/credentials';
 import { listRequests } from '../store/requests';
 import type { App } from './app';
+import { countChange } from '../git/change';
+import { evaluateChange } from './change';
 import { linesBy } from './trust';
 import type { InboxItemView, UserView } from './types';
 
@@ -33,7 +35,10 @@ export async function getInbox(app: App, viewer: UserView, opts: { limit?: numbe
       for (const r of reqs) {
         try {
           const commit = await repo.commit(r.commitId);
-          const v = await evaluateCommit({ repoDir: repo.dir, commit: commit.id, trusted, notesRef });
+          // A change counts only the approvals of the whole change (lib/server/change.ts).
+          const { v, lines } = r.base
+            ? await evaluateChange(repo, trusted, notesRef, commit, r.base).then((c) => ({ v: c.verdict, lines: c.covering }))
+            : await evaluateCommit({ repoDir: repo.dir, commit: commit.id, trusted, notesRef }).then((c) => ({ v: c, lines: c.lines.map((l) => l.line) }));
           const ctx = { repository: trusted.policy.repository, commit: commit.id, tree: commit.tree, namespace: trusted.policy.namespace };
           items.set(r.id, {
             id: r.id,
@@ -46,7 +51,9 @@ export async function getInbox(app: App, viewer: UserView, opts: { limit?: numbe
             count: v.count,
             threshold: v.threshold,
             met: v.met,
-            viewerHasSigned: linesBy(v.lines.map((l) => l.line), ctx, viewer.email, creds, 'approve').length > 0,
+            viewerHasSigned: linesBy(lines, ctx, viewer.email, creds, 'approve').length > 0,
+            ...(r.base ? { base: r.base, commitCount: await countChange(repo.dir, r.base, commit.id) } : {}),
+            ...(r.base && r.baseName ? { baseName: r.baseName } : {}),
           });
         } catch (e) {
           if (!isCountersignError(e)) throw e;
