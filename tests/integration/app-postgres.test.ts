@@ -131,5 +131,17 @@ describe('on PostgreSQL', () => {
 
     expect(await remoteNoteLines(remote, commits[4])).toEqual([onB.line]);
     expect(await remoteNoteLines(remote, commits[3])).toEqual([onA.line]);
+
+    // A double tap whose two approvals reach different instances at once: one line between them.
+    const taps = await Promise.all([a, b].map((app) => approveOptions(app, alice.user, 'demo', commits[2], { verdict: 'approve' })));
+    const answers = await Promise.all(
+      [b, a].map((app, i) => {
+        const t = getAssertion(alice.passkey, { challenge: new Uint8Array(Buffer.from(taps[i].options.challenge, 'base64url')), origin: ORIGIN });
+        return approveVerify(app, alice.user, 'demo', commits[2], { approvalId: taps[i].approvalId, response: toAuthenticationResponseJSON(t) as any });
+      }),
+    );
+    expect(answers.map((x) => x.status).sort()).toEqual(['already', 'published']);
+    expect(answers[0].line).toBe(answers[1].line);
+    expect(await remoteNoteLines(remote, commits[2])).toEqual([answers[0].line]);
   });
 });
