@@ -256,8 +256,8 @@ function CommitFacts({ review }: { review: ReviewView }) {
                 className="inline-flex min-h-11 items-center rounded-lg border border-line px-3 font-mono text-sm underline-offset-2 hover:underline"
               >
                 {review.change.baseShortId}
-              </Link>{' '}
-              <span className="wrap-anywhere">{review.change.baseTitle}</span>
+              </Link>
+              <p className="mt-1 wrap-anywhere text-muted">{review.change.baseTitle}</p>
             </dd>
           </div>
         )}
