@@ -127,6 +127,22 @@ describe('a double tap writes one line', () => {
   });
 });
 
+describe('a claim left by a server that died before writing its line', () => {
+  it('is taken over once it is two minutes old: the approval is written and published', async () => {
+    const commit = h.commits[0];
+    const fp = (await getReview(h.app, 'demo', h.commits[3], bob.user)).signatures.find((s) => s.signer === 'bob@example.org')!.fingerprint!;
+    const ghost = 'countersign-v1 approve bob@example.org 2026-01-01T00:00:00Z AAAA';
+    await h.app.db.query(
+      `insert into approval_claims(repo, commit_id, key_fingerprint, verdict, base, line, claimed_at) values ('demo', $1, $2, 'approve', '', $3, now() - interval '3 minutes')`,
+      [commit, fp, ghost],
+    );
+    const { result } = await approve(h.app, bob.user, bob.passkey, commit);
+    expect(result.status).toBe('published');
+    expect(result.line).not.toBe(ghost);
+    expect(await remoteNoteLines(h.remote, commit)).toEqual([result.line]);
+  });
+});
+
 describe('refusals write nothing', () => {
   async function refused(commit: string, f: () => Promise<unknown>, message: RegExp) {
     const before = await remoteNoteLines(h.remote, commit);

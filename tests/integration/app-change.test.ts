@@ -128,6 +128,17 @@ describe('which change a link names', () => {
     expect((await resolveChange(app.repo('demo'), 'topic', 'main')).head.id).toBe(head);
   });
 
+  it('an abbreviated id wins over a branch spelled the same; other revision syntax is refused', async () => {
+    const work = path.join(root, 'work');
+    const lookalike = topic[0].slice(0, 9);
+    await gitIn(work, 'push', '--quiet', 'origin', `${forkPoint}:refs/heads/${lookalike}`);
+    await app.repo('demo').refresh({ maxAgeMs: 0 });
+    expect((await resolveChange(app.repo('demo'), head, lookalike)).base).toBe(topic[0]);
+    await expect(resolveChange(app.repo('demo'), 'topic~1', 'main')).rejects.toMatchObject({ code: 'unknown-commit' });
+    await expect(resolveChange(app.repo('demo'), head, 'main~1')).rejects.toMatchObject({ code: 'unknown-commit', message: expect.stringMatching(/^base: /) });
+    await expect(resolveChange(app.repo('demo'), 'HEAD', 'main')).rejects.toMatchObject({ code: 'unknown-commit' });
+  });
+
   it('a base that is unknown, shares no history, or already contains the head is a clear 4xx', async () => {
     const at = (base: string) => `/api/repos/demo/commits/${head}?base=${encodeURIComponent(base)}`;
     const params = { repo: 'demo', commit: head };
