@@ -213,7 +213,7 @@ test('an unknown commit shows a not-found page and nothing is signed', async ({ 
 
   // A malformed id and an unknown repository are not-found pages as well.
   expect((await page.goto('/r/demo/not-a-commit'))?.status()).toBe(404);
-  await expect(page.getByText('the full id: 40 lowercase hex characters')).toBeVisible();
+  await expect(page.getByText(/or the name of a branch pushed to the repository/)).toBeVisible();
   const real = await demoCommit(TARGET_TITLE);
   expect((await page.goto(`/r/nope/${real.id}`))?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Commit not found' })).toBeVisible();
