@@ -52,7 +52,7 @@ export type ParsedSignature =
   | { type: typeof SIG_ED25519; sig: Uint8Array }
   | { type: typeof SIG_ECDSA_P256; rs: EcdsaRS }
   | ({ type: typeof SIG_SK_ECDSA_P256 } & SkEcdsaFields)
-  | ({ type: typeof SIG_WEBAUTHN_SK_ECDSA_P256 } & WebauthnFields);
+  | ({ type: typeof SIG_WEBAUTHN_SK_ECDSA_P256 } & WebauthnFields & { originBytes: Uint8Array });
 
 export type SignatureCheck =
   | {
@@ -105,11 +105,13 @@ export function parseSignatureBlob(key: SshPublicKey, blob: Uint8Array): ParsedS
         r.end('the sk-ecdsa signature');
         return { type: SIG_SK_ECDSA_P256, rs: readEcdsaRS(inner), flags, counter };
       }
-      const origin = r.cstring('origin');
+      // A C string (one trailing NUL allowed and dropped); OpenSSH uses its bytes as they are.
+      const originBytes = r.cstringBytes('origin').slice();
       const clientDataJSON = r.string('clientDataJSON').slice();
       const extensions = r.string('extensions').slice();
       r.end('the webauthn signature');
-      return { type: SIG_WEBAUTHN_SK_ECDSA_P256, rs: readEcdsaRS(inner), flags, counter, origin, clientDataJSON, extensions };
+      const origin = new TextDecoder('utf-8', { ignoreBOM: true }).decode(originBytes);
+      return { type: SIG_WEBAUTHN_SK_ECDSA_P256, rs: readEcdsaRS(inner), flags, counter, origin, originBytes, clientDataJSON, extensions };
     }
     default:
       throw new CountersignError('unsupported-algorithm', refusalForKeyType((key as SshPublicKey).type));
@@ -152,6 +154,12 @@ export const WEBAUTHN_PREFIX_1 = '","origin":"';
 /** The clientDataJSON prefix OpenSSH requires, byte for byte, for a given challenge and origin. */
 export function expectedClientDataPrefix(challenge: Uint8Array, origin: string): string {
   return WEBAUTHN_PREFIX_0 + Buffer.from(challenge).toString('base64url') + WEBAUTHN_PREFIX_1 + origin + '"';
+}
+
+/** The same prefix from the origin's bytes, as webauthn_check_prepare_hash builds it (no re-encoding). */
+function expectedClientDataPrefixBytes(challenge: Uint8Array, origin: Uint8Array): Uint8Array {
+  const head = Buffer.from(WEBAUTHN_PREFIX_0 + Buffer.from(challenge).toString('base64url') + WEBAUTHN_PREFIX_1, 'latin1');
+  return concatBytes(head, origin, Uint8Array.of(0x22));
 }
 
 /** Says, for humans, why a clientDataJSON does not carry the prefix OpenSSH requires. */
@@ -217,7 +225,7 @@ export function verifySignatureBlob(key: SshPublicKey, blob: Uint8Array, data: U
       let extensions: Uint8Array = new Uint8Array(0);
       if (sig.type === SIG_WEBAUTHN_SK_ECDSA_P256) {
         // webauthn_check_prepare_hash: the checks OpenSSH makes on the browser's wrapper.
-        if (sig.origin.includes('"')) {
+        if (sig.originBytes.includes(0x22)) {
           return { ok: false, failure: 'signature', reason: 'the origin contains a double quote, which OpenSSH refuses' };
         }
         if ((sig.flags & FLAG_AT) !== 0) {
@@ -237,7 +245,7 @@ export function verifySignatureBlob(key: SshPublicKey, blob: Uint8Array, data: U
                 : 'the signature carries extensions but the ED flag (0x80) is clear',
           };
         }
-        const prefix = Buffer.from(expectedClientDataPrefix(data, sig.origin), 'utf8');
+        const prefix = expectedClientDataPrefixBytes(data, sig.originBytes);
         if (sig.clientDataJSON.length < prefix.length || !bytesEqual(sig.clientDataJSON.subarray(0, prefix.length), prefix)) {
           return { ok: false, failure: 'signature', reason: explainClientData(sig.clientDataJSON, data, sig.origin) };
         }

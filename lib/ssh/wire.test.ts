@@ -70,8 +70,16 @@ describe('SSH wire reader', () => {
     expect(() => r.end('the signature')).toThrow(/1 unexpected trailing byte\(s\) after the signature/);
   });
 
-  it('refuses a NUL inside a text string, like sshbuf_get_cstring', () => {
-    expect(() => new SshReader(fromHex('00000003610062')).cstring('namespace')).toThrow(/namespace contains a NUL/);
+  it('reads a C string as sshbuf_get_cstring: one NUL allowed as the last byte and dropped, any other refused', () => {
+    expect(() => new SshReader(fromHex('00000003610062')).cstring('namespace')).toThrow(/namespace contains a NUL byte before its end/);
+    expect(() => new SshReader(fromHex('00000003610000')).cstring('namespace')).toThrow(/namespace contains a NUL/);
+    expect(() => new SshReader(fromHex('0000000100')).cstring()).not.toThrow();
+    const r = new SshReader(fromHex('000000036162000000000100'));
+    expect(r.cstring()).toBe('ab');
+    expect(r.cstringBytes()).toEqual(new Uint8Array(0));
+    r.end();
+    // A plain string keeps every byte.
+    expect(new SshReader(fromHex('00000003616200')).string()).toEqual(Uint8Array.of(0x61, 0x62, 0));
   });
 
   it('reads a length larger than the buffer without allocating it', () => {

@@ -11,7 +11,9 @@ import { CountersignError, type CountersignErrorCode } from '../errors';
 /** OpenSSH refuses bignums longer than SSHBUF_MAX_BIGNUM (16384 bits) plus one sign byte. */
 const MAX_MPINT_BYTES = 16384 / 8 + 1;
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM keeps a leading U+FEFF in the text: stripping it would make "\uFEFFssh-ed25519"
+// compare equal to "ssh-ed25519", which OpenSSH's strcmp does not.
+const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export class SshReader {
   private pos = 0;
@@ -68,8 +70,10 @@ export class SshReader {
   }
 
   /**
-   * A string used as text. Like sshbuf_get_cstring it refuses an embedded NUL, which a
-   * C string could not carry; bytes are decoded as UTF-8 for display.
+   * A string used as text, read as OpenSSH's sshbuf_get_cstring reads it: a NUL is allowed
+   * only as the string's last byte (C code then sees the text before it, so the NUL is
+   * dropped here too); a NUL anywhere else is refused. Bytes are decoded as UTF-8 for display;
+   * compare the bytes (cstringBytes) where OpenSSH compares them with strcmp.
    */
   cstring(field = 'string'): string {
     return utf8.decode(this.cstringBytes(field));
@@ -77,8 +81,10 @@ export class SshReader {
 
   cstringBytes(field = 'string'): Uint8Array {
     const b = this.string(field);
-    if (b.includes(0)) this.fail(`${field} contains a NUL byte`);
-    return b;
+    const nul = b.indexOf(0);
+    if (nul === -1) return b;
+    if (nul !== b.length - 1) this.fail(`${field} contains a NUL byte before its end`);
+    return b.subarray(0, nul);
   }
 
   /**

@@ -57,16 +57,34 @@ describe('SSHSIG container', () => {
     expect(parseSshSig(v0).version).toBe(0);
   });
 
-  it('dearmors leniently about surrounding whitespace and CRLF only', () => {
+  it('dearmors what sshsig_dearmor takes: exact BEGIN line first, base64 up to the first END line, anything after', () => {
     const k = createSoftSshKey('ed25519');
     const bin = encodeSshSig({ publicKey: k.sshKey, namespace: 'ns', signature: softSignatureBlob(k, signedDataBlob('ns', message)) });
     const armored = armorSshSig(bin);
-    expect(dearmorSshSig(`\n\n  ${armored}\n\n`)).toEqual(bin);
-    expect(dearmorSshSig(armored.replace(/\n/g, '\r\n'))).toEqual(bin);
+    expect(dearmorSshSig(armored)).toEqual(bin);
+    expect(dearmorSshSig(new TextEncoder().encode(armored))).toEqual(bin);
+    expect(dearmorSshSig(armored + 'comment after the END line\n')).toEqual(bin);
+    expect(dearmorSshSig(armored.trimEnd())).toEqual(bin);
+    expect(dearmorSshSig(armored.replace(/\n(?!-----END)/g, '\n \t\v\f\r\n').replace('\n \t\v\f\r\n', '\n'))).toEqual(bin);
+    expect(() => dearmorSshSig('\n' + armored)).toThrow(/must start with the line -----BEGIN SSH SIGNATURE----- \(ssh-keygen refuses whitespace/);
+    expect(() => dearmorSshSig(armored.replace(/\n/g, '\r\n'))).toThrow(/refuses CRLF line ends/);
     expect(() => dearmorSshSig('junk ' + armored)).toThrow(/must start with/);
-    expect(() => dearmorSshSig(armored + 'junk')).toThrow(/must end with/);
+    expect(() => dearmorSshSig(armored.replace('\n-----END', '-----END'))).toThrow(/has no line -----END SSH SIGNATURE-----/);
     expect(() => dearmorSshSig(armored.replace('U1NIU0lH', 'U1NI*0lH'))).toThrow(/not valid base64/);
-    expect(() => dearmorSshSig('-----BEGIN SSH SIGNATURE----------END SSH SIGNATURE-----')).toThrow(/line break/);
+    expect(() => dearmorSshSig(armored.replace('U1NIU0lH', 'U1NI\0U0lH'))).toThrow(/contains a NUL byte/);
+    expect(dearmorSshSig(armored.replace('\n-----END', '\0\n-----END'))).toEqual(bin);
+    expect(() => dearmorSshSig('-----BEGIN SSH SIGNATURE----------END SSH SIGNATURE-----')).toThrow(/must start with/);
+  });
+
+  it('decodes base64 as b64_pton: padding required, zero padding bits, nothing but whitespace after it', () => {
+    const wrap = (b64: string) => `-----BEGIN SSH SIGNATURE-----\n${b64}\n-----END SSH SIGNATURE-----\n`;
+    expect(dearmorSshSig(wrap('YQ=='))).toEqual(Uint8Array.of(0x61));
+    expect(dearmorSshSig(wrap('YWI='))).toEqual(Uint8Array.of(0x61, 0x62));
+    expect(dearmorSshSig(wrap('YQ= \n='))).toEqual(Uint8Array.of(0x61));
+    expect(dearmorSshSig(wrap(''))).toEqual(new Uint8Array(0));
+    for (const bad of ['YQ', 'YQ=', 'YR==', 'YWJ=', 'YQ===', 'YQ==YQ==', 'Y-I=', '=YQ=']) {
+      expect(() => dearmorSshSig(wrap(bad)), bad).toThrow(/not valid base64/);
+    }
   });
 
   it('encodes only sha512/sha256 and a non-empty namespace', () => {

@@ -2,6 +2,7 @@ import { CountersignError } from '../errors';
 import { checkAllowedSigners } from '../allowed-signers/check';
 import type { AllowedSigner } from '../allowed-signers/parse';
 import { fingerprintSha256, publicKeysEqual, type SshPublicKey } from '../ssh/public-key';
+import { bytesEqual } from '../ssh/wire';
 import { FLAG_UP, FLAG_UV, SIG_WEBAUTHN_SK_ECDSA_P256, verifySignatureBlob } from '../ssh/signature';
 import { parseSshSig, type SshSig } from './format';
 import { checkNamespace, hashMessage, isHashAlg, signedDataBlobFromHash } from './signed-data';
@@ -104,7 +105,8 @@ export function checkSshSig(p: { signature: Uint8Array; message: Uint8Array; nam
   if (!isHashAlg(sig.hashAlg)) {
     return fail('unsupported', `hash algorithm ${JSON.stringify(sig.hashAlg)} is not allowed (OpenSSH accepts sha512 and sha256)`);
   }
-  if (sig.namespace !== p.namespace) {
+  // sshsig_wrap_verify: strcmp of the bytes (a trailing NUL already dropped by the reader).
+  if (!bytesEqual(sig.namespaceBytes, Buffer.from(p.namespace, 'utf8'))) {
     return fail('namespace', `signature was made for namespace ${JSON.stringify(sig.namespace)}, expected ${JSON.stringify(p.namespace)}`);
   }
   const data = signedDataBlobFromHash(p.namespace, sig.hashAlg, hashMessage(p.message, sig.hashAlg));

@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { armorSshSig } from '../../lib/sshsig';
+import { armorSshSig, dearmorSshSig, parseSshSig } from '../../lib/sshsig';
 import { formatPublicKey } from '../../lib/ssh/public-key';
 import { SshWriter } from '../../lib/ssh/wire';
 import { expectOneLineError, runCli, type CliResult } from '../support/cli';
@@ -99,6 +99,44 @@ describe('verify-sig gives the verdict of ssh-keygen -Y verify', () => {
       if (cases[i].good) expect(ours.stdout).toBe(stock.stdout); // 'Good "ns" signature for X with TYPE key SHA256:…'
       else expect(expectOneLineError(ours)).toMatch(/^countersign: Could not verify signature: /);
     });
+  });
+});
+
+describe('verify-sig reads the signature file as ssh-keygen does (sshsig_dearmor) and its C strings as sshbuf_get_cstring', () => {
+  it('gives ssh-keygen\'s verdict on armor and wire edge cases', async () => {
+    const armored = await sshKeygenSign(ed.privatePath, NS, message);
+    const bin = dearmorSshSig(armored);
+    const p = parseSshSig(bin);
+    // The namespace with one trailing NUL: OpenSSH drops it; two NULs: refused.
+    const withNs = (tail: number[]) =>
+      armorSshSig(
+        new SshWriter().raw('SSHSIG').uint32(1).string(p.publicKey.blob).string(new Uint8Array([...Buffer.from(NS), ...tail])).string('').string(p.hashAlg).string(p.signature).bytes(),
+      );
+    const variants: [string, string | Uint8Array, boolean][] = [
+      ['as written', armored, true],
+      ['a leading blank line', '\n' + armored, false],
+      ['CRLF line ends', armored.replace(/\n/g, '\r\n'), false],
+      ['text after the END line', armored + 'approved on my phone\n', true],
+      ['no final newline', armored.trimEnd(), true],
+      ['whitespace inside the base64', armored.replace(/\n(?!-----END)/g, '\n \t').replace('\n \t', '\n'), true],
+      ['a NUL before the END line', armored.replace('\n-----END', '\0\n-----END'), true],
+      ['a non-UTF-8 byte after the END line', new Uint8Array([...Buffer.from(armored), 0xff, 0x0a]), true],
+      ['namespace with a trailing NUL', withNs([0]), true],
+      ['namespace with two trailing NULs', withNs([0, 0]), false],
+    ];
+    const cases: Case[] = [];
+    for (const [name, content, good] of variants) {
+      cases.push({ name, allowedSigners: signers, identity: 'bob@example.org', namespace: NS, sig: await file(content), message, good });
+    }
+    const results = await Promise.all(cases.map(both));
+    const verdicts = results.map(({ ours, stock }, i) => ({ name: cases[i].name, ours: ours.code === 0, stock: stock.code === 0 }));
+    expect(verdicts).toEqual(cases.map((c) => ({ name: c.name, ours: c.good, stock: c.good })));
+    results.forEach(({ ours, stock }, i) => {
+      if (cases[i].good) expect(ours.stdout).toBe(stock.stdout);
+      else expect(expectOneLineError(ours)).toMatch(/^countersign: /);
+    });
+    expect(expectOneLineError(results[1].ours)).toMatch(/whitespace or blank lines before it/);
+    expect(expectOneLineError(results[2].ours)).toMatch(/CRLF/);
   });
 });
 

@@ -8,10 +8,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllowedSignersLenient } from '../../lib/allowed-signers';
+import { CountersignError } from '../../lib/errors';
+import { evaluateLines } from '../../lib/gate/evaluate';
+import { formatNoteLine } from '../../lib/notes/line';
+import { formatPolicy, parsePolicy } from '../../lib/policy/policy';
 import { formatPublicKey, skEcdsaKey, type SshPublicKey } from '../../lib/ssh/public-key';
 import { FLAG_UP, FLAG_UV } from '../../lib/ssh/signature';
 import { SshReader, SshWriter } from '../../lib/ssh/wire';
-import { armorSshSig, dearmorSshSig, parseSshSig, signedDataBlob, verifySshSig } from '../../lib/sshsig';
+import { armorSshSig, dearmorSshSig, hashMessage, parseSshSig, signedDataBlob, signedDataBlobFromHash, verifySshSig } from '../../lib/sshsig';
 import { DEFAULT_NAMESPACE, statementBytes } from '../../lib/statement/statement';
 import {
   createPasskey,
@@ -20,6 +24,7 @@ import {
   packageUnchecked,
   passkeySshSig,
   skSshSig,
+  softSignatureBlob,
   softSshSig,
   type SoftPasskey,
 } from '../support/soft-authenticator';
@@ -31,22 +36,24 @@ const RP = 'sign.example.org';
 const ALICE = 'alice@example.org';
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/openssh-webauthn');
 
-const message = statementBytes({
+const statement = {
   repository: 'https://git.example.org/countersign.git',
   commit: 'a'.repeat(40),
   tree: 'b'.repeat(40),
   verdict: 'approve',
   signer: ALICE,
   time: '2026-06-01T12:00:00Z',
-});
+};
+const message = statementBytes(statement);
 const otherMessage = new TextEncoder().encode(new TextDecoder().decode(message).replace('approve', 'reject'));
 
 interface Case {
   name: string;
   expect: boolean;
-  sig: Uint8Array;
-  /** Armored text for ssh-keygen; default armorSshSig(sig). */
-  armored?: string;
+  /** The binary SSHSIG; ssh-keygen is given armorSshSig(sig). */
+  sig?: Uint8Array;
+  /** Or a signature file's exact bytes, given to ssh-keygen and dearmored by us (armor cases). */
+  armored?: string | Uint8Array;
   allowedSigners: string;
   identity?: string;
   namespace?: string;
@@ -297,6 +304,150 @@ add({ name: 'ecdsa in-process good', expect: true, sig: softSshSig(softEc, { mes
   as({ name: 'empty allowed_signers file', expect: false, allowedSigners: '' });
 }
 
+// ---- C strings: OpenSSH reads these fields with sshbuf_get_cstring, which allows one NUL as
+// the string's last byte (and drops it) but refuses a NUL anywhere else. The signed data is
+// rebuilt from the clean strings, so a signature stays good with the NUL added. (issue 7.5)
+/** A string field with `suffix` appended, as raw bytes (the text is the field's clean value). */
+const withTail = (text: string, suffix: number[]) => new Uint8Array([...new TextEncoder().encode(text), ...suffix]);
+/** An inner signature (or key blob) whose leading type string is replaced by `type`. */
+function retype(blob: Uint8Array, type: Uint8Array): Uint8Array {
+  const rd = new SshReader(blob);
+  rd.string();
+  return new SshWriter().string(type).raw(blob.subarray(rd.offset)).bytes();
+}
+/** rebuild() with raw byte fields (namespace and hash algorithm included). */
+function rebuildRaw(sig: Uint8Array, o: { namespace?: Uint8Array; hashAlg?: Uint8Array; keyBlob?: Uint8Array; inner?: Uint8Array; reserved?: Uint8Array }): Uint8Array {
+  const p = parseSshSig(sig);
+  return new SshWriter()
+    .raw('SSHSIG')
+    .uint32(1)
+    .string(o.keyBlob ?? p.publicKey.blob)
+    .string(o.namespace ?? p.namespace)
+    .string(o.reserved ?? new Uint8Array())
+    .string(o.hashAlg ?? p.hashAlg)
+    .string(o.inner ?? p.signature)
+    .bytes();
+}
+{
+  const sig = good(pkA);
+  const edAllowed = line(ALICE, kgEd.key);
+  const ecAllowed = line(ALICE, kgEc.key);
+  add({ name: 'cstring: namespace with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(sig, { namespace: withTail(NS, [0]) }), allowedSigners: asA });
+  add({ name: 'cstring: namespace with two trailing NULs', expect: false, sig: rebuildRaw(sig, { namespace: withTail(NS, [0, 0]) }), allowedSigners: asA });
+  add({ name: 'cstring: namespace with an embedded NUL', expect: false, sig: rebuildRaw(sig, { namespace: withTail(NS, [0, 0x78]) }), allowedSigners: asA });
+  add({ name: 'cstring: namespace that is only a NUL', expect: false, sig: rebuildRaw(sig, { namespace: Uint8Array.of(0) }), allowedSigners: asA });
+  add({ name: 'cstring: hash algorithm sha512 with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(sig, { hashAlg: withTail('sha512', [0]) }), allowedSigners: asA });
+  add({ name: 'cstring: hash algorithm sha512 with two trailing NULs', expect: false, sig: rebuildRaw(sig, { hashAlg: withTail('sha512', [0, 0]) }), allowedSigners: asA });
+  add({ name: 'cstring: hash algorithm sha256 with a trailing NUL, ed25519 (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEdSig256, { hashAlg: withTail('sha256', [0]) }), allowedSigners: edAllowed });
+  add({ name: 'cstring: hash algorithm with a NUL then garbage', expect: false, sig: rebuildRaw(sig, { hashAlg: withTail('sha512', [0, 0x31]) }), allowedSigners: asA });
+  // The key blob: its type (sshkey_from_blob_internal), the curve (ssh_ecdsa_deserialize_public)
+  // and the application (sshkey_deserialize_sk) are C strings; the key is still the listed one.
+  const edKey = retype(kgEd.key.blob, withTail('ssh-ed25519', [0]));
+  add({ name: 'cstring: embedded ed25519 key type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEdSig, { keyBlob: edKey }), allowedSigners: edAllowed });
+  add({ name: 'cstring: embedded ed25519 key type with an embedded NUL', expect: false, sig: rebuildRaw(kgEdSig, { keyBlob: retype(kgEd.key.blob, withTail('ssh-ed25519', [0, 0])) }), allowedSigners: edAllowed });
+  const ecKey = retype(kgEc.key.blob, withTail('ecdsa-sha2-nistp256', [0]));
+  add({ name: 'cstring: embedded ecdsa key type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEcSig, { keyBlob: ecKey }), allowedSigners: ecAllowed });
+  const q = kgEc.key.q!;
+  const ecCurve = new SshWriter().string('ecdsa-sha2-nistp256').string(withTail('nistp256', [0])).string(q).bytes();
+  add({ name: 'cstring: ecdsa curve name with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEcSig, { keyBlob: ecCurve }), allowedSigners: ecAllowed });
+  const skKey = (type: Uint8Array, curve: Uint8Array, app: Uint8Array) => new SshWriter().string(type).string(curve).string(pkA.sshKey.q!).string(app).bytes();
+  const SK = 'sk-ecdsa-sha2-nistp256@openssh.com';
+  add({ name: 'cstring: embedded passkey key type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(sig, { keyBlob: skKey(withTail(SK, [0]), withTail('nistp256', []), withTail(RP, [])) }), allowedSigners: asA });
+  add({ name: 'cstring: passkey application (RP ID) with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(sig, { keyBlob: skKey(withTail(SK, []), withTail('nistp256', []), withTail(RP, [0])) }), allowedSigners: asA });
+  add({ name: 'cstring: passkey application with an embedded NUL', expect: false, sig: rebuildRaw(sig, { keyBlob: skKey(withTail(SK, []), withTail('nistp256', []), withTail(RP, [0, 0x2e])) }), allowedSigners: asA });
+  // The inner signature's type (ssh_ed25519_verify, ssh_ecdsa_verify, ssh_ecdsa_sk_verify) and
+  // the webauthn origin (ssh_ecdsa_sk_verify) are C strings too.
+  const edInner = parseSshSig(kgEdSig).signature;
+  add({ name: 'cstring: ed25519 signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEdSig, { inner: retype(edInner, withTail('ssh-ed25519', [0])) }), allowedSigners: edAllowed });
+  add({ name: 'cstring: ed25519 signature type with two trailing NULs', expect: false, sig: rebuildRaw(kgEdSig, { inner: retype(edInner, withTail('ssh-ed25519', [0, 0])) }), allowedSigners: edAllowed });
+  const ecInner = parseSshSig(kgEcSig).signature;
+  add({ name: 'cstring: ecdsa signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEcSig, { inner: retype(ecInner, withTail('ecdsa-sha2-nistp256', [0])) }), allowedSigners: ecAllowed });
+  const waInner = parseSshSig(sig).signature;
+  add({ name: 'cstring: webauthn signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(sig, { inner: retype(waInner, withTail('webauthn-sk-ecdsa-sha2-nistp256@openssh.com', [0])) }), allowedSigners: asA });
+  add({ name: 'cstring: webauthn signature type with an embedded NUL', expect: false, sig: rebuildRaw(sig, { inner: retype(waInner, withTail('webauthn-sk-ecdsa-sha2-nistp256@openssh.com', [0, 0])) }), allowedSigners: asA });
+  const skSig = skSshSig(pkA, { message, namespace: NS });
+  add({ name: 'cstring: sk-ecdsa signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(skSig, { inner: retype(parseSshSig(skSig).signature, withTail(SK, [0])) }), allowedSigners: asA });
+  add({ name: 'cstring: webauthn origin field with a trailing NUL (OpenSSH accepts)', expect: true, sig: raw(pkA, { originField: `${ORIGIN}\0` }), allowedSigners: asA });
+  add({ name: 'cstring: webauthn origin field with an embedded NUL', expect: false, sig: raw(pkA, { originField: `${ORIGIN}\0\0` }), allowedSigners: asA });
+  // A NUL the signer really signed over is not the same namespace: OpenSSH rebuilds the signed
+  // data from the -n namespace, so this signature is over other bytes.
+  const nulData = signedDataBlobFromHash(`${NS}\0`, 'sha512', hashMessage(message, 'sha512'));
+  const nulSigned = new SshWriter().raw('SSHSIG').uint32(1).string(softEd.sshKey.blob).string(`${NS}\0`).string('').string('sha512').string(softSignatureBlob(softEd, nulData)).bytes();
+  add({ name: 'cstring: namespace with a trailing NUL that was signed over too', expect: false, sig: nulSigned, allowedSigners: line(ALICE, softEd.sshKey) });
+  // Plain strings (sshbuf_get_string) may hold any bytes; the rest of the container is strict.
+  add({ name: 'reserved field of NULs (a string, not a C string: ignored)', expect: true, sig: rebuildRaw(sig, { reserved: Uint8Array.of(0, 0, 0) }), allowedSigners: asA });
+  add({ name: 'a NUL byte after the SSHSIG', expect: false, sig: new Uint8Array([...sig, 0]), allowedSigners: asA });
+  add({ name: 'a NUL byte after the inner signature', expect: false, sig: rebuildRaw(kgEdSig, { inner: new Uint8Array([...edInner, 0]) }), allowedSigners: edAllowed });
+  add({ name: 'SSHSIG version 0xffffffff', expect: false, sig: rebuild(sig, { version: 0xffffffff }), allowedSigners: asA });
+  add({ name: 'a byte-order mark before the namespace (strcmp differs)', expect: false, sig: rebuildRaw(sig, { namespace: new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(NS)]) }), allowedSigners: asA });
+  add({ name: 'a byte-order mark before the signature type', expect: false, sig: rebuildRaw(kgEdSig, { inner: retype(edInner, new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('ssh-ed25519')])) }), allowedSigners: edAllowed });
+  add({ name: 'string length longer than the SSHSIG', expect: false, sig: (() => { const b = sig.slice(); b[10 + 3] += 1; return b; })(), allowedSigners: asA });
+}
+
+// ---- armor: ssh-keygen reads the whole file (sshbuf_load_file) and sshsig_dearmor takes it
+// only if it starts with exactly "-----BEGIN SSH SIGNATURE-----\n", then uses what lies before
+// the first "\n-----END SSH SIGNATURE-----" and ignores everything after it. The base64
+// (b64_pton) may hold C whitespace anywhere, needs its padding and zero padding bits. (issue 7.5)
+{
+  const sig = kgEdSig;
+  const allowed = line(ALICE, kgEd.key);
+  const armored = armorSshSig(sig);
+  const [begin, ...rest] = armored.trimEnd().split('\n');
+  const end = rest.pop()!;
+  const body = rest; // the 70-column base64 lines
+  const b64 = body.join('');
+  const arm = (name: string, expectOk: boolean, text: string | Uint8Array) => add({ name: `armor: ${name}`, expect: expectOk, armored: text, allowedSigners: allowed });
+  arm('as ssh-keygen writes it', true, armored);
+  arm('a leading blank line', false, '\n' + armored);
+  arm('a leading space', false, ' ' + armored);
+  arm('CRLF line ends throughout', false, armored.replace(/\n/g, '\r\n'));
+  arm('CRLF inside, LF after the BEGIN line', true, `${begin}\n${body.join('\r\n')}\r\n${end}\r\n`);
+  arm('text after the END line', true, armored + 'signed by alice\n');
+  arm('text on the END line after the marker', true, armored.trimEnd() + ' trailing words');
+  arm('a second armored signature after the first', true, armored + armorSshSig(softSshSig(softEc, { message, namespace: NS })));
+  arm('no final newline', true, armored.trimEnd());
+  arm('END marker on the last base64 line', false, `${begin}\n${body.join('\n')}${end}\n`);
+  arm('blank and whitespace-only lines between base64 lines', true, `${begin}\n\n${body.join('\n \t\n')}\n\n${end}\n`);
+  arm('spaces and tabs inside base64 lines', true, `${begin}\n${body.map((l) => l.replace(/(.{7})/g, '$1 ').replace(/ (.)/, '\t$1')).join('\n')}\n${end}\n`);
+  arm('vertical tab and form feed inside the base64 (C isspace)', true, `${begin}\n${body.join('\v\n\f')}\n${end}\n`);
+  arm('base64 on one unwrapped line', true, `${begin}\n${b64}\n${end}\n`);
+  arm('base64 wrapped at 64 columns', true, `${begin}\n${b64.replace(/(.{64})/g, '$1\n').trimEnd()}\n${end}\n`);
+  arm('lowercase BEGIN line', false, armored.replace('BEGIN SSH SIGNATURE', 'begin ssh signature'));
+  arm('a space after the BEGIN marker', false, armored.replace('-----\n', '----- \n'));
+  arm('a space before the END marker', false, armored.replace('\n-----END', '\n -----END'));
+  arm('no END line', false, `${begin}\n${body.join('\n')}\n`);
+  arm('no base64 between the markers', false, `${begin}\n\n${end}\n`);
+  arm('an empty file', false, '');
+  arm('a NUL right before the END line (sshbuf_dup_string drops it)', true, `${begin}\n${body.join('\n')}\0\n${end}\n`);
+  arm('a NUL inside the base64', false, `${begin}\n${body[0]}\0\n${body.slice(1).join('\n')}\n${end}\n`);
+  arm('a NUL after the END line', true, armored + '\0');
+  {
+    // Six 0xff bytes in the reserved field make sure the base64 has a '/' to swap for '_'.
+    const slashes = Buffer.from(rebuildRaw(sig, { reserved: new Uint8Array(6).fill(0xff) })).toString('base64');
+    expect(slashes).toContain('////');
+    arm('base64url alphabet', false, `${begin}\n${slashes.replace(/\+/g, '-').replace(/\//g, '_')}\n${end}\n`);
+    arm('the same in standard base64 (good: OpenSSH ignores the reserved field)', true, `${begin}\n${slashes}\n${end}\n`);
+  }
+  arm('a non-base64 character', false, armored.replace(body[1].slice(0, 4), body[1].slice(0, 3) + '*'));
+  arm('non-ASCII byte inside the base64', false, new Uint8Array([...Buffer.from(`${begin}\n${body[0]}`), 0xa0, ...Buffer.from(`\n${body.slice(1).join('\n')}\n${end}\n`)]));
+  // Padding: an SSHSIG whose base64 ends in "==" (length ≡ 1 mod 3), by sizing the reserved field.
+  let padded = rebuildRaw(sig, { reserved: new Uint8Array(0) });
+  for (let n = 1; padded.length % 3 !== 1; n++) padded = rebuildRaw(sig, { reserved: new Uint8Array(n) });
+  const p64 = Buffer.from(padded).toString('base64');
+  expect(p64.endsWith('==')).toBe(true);
+  const armP = (name: string, expectOk: boolean, text: string) => add({ name: `armor: ${name}`, expect: expectOk, armored: text, allowedSigners: allowed });
+  armP('"==" padding (good)', true, `${begin}\n${p64}\n${end}\n`);
+  armP('padding removed', false, `${begin}\n${p64.replace(/=+$/, '')}\n${end}\n`);
+  armP('one "=" of two', false, `${begin}\n${p64.slice(0, -1)}\n${end}\n`);
+  armP('whitespace between the two "="', true, `${begin}\n${p64.slice(0, -1)} \n=\n${end}\n`);
+  armP('an extra "="', false, `${begin}\n${p64}=\n${end}\n`);
+  armP('base64 after the padding', false, `${begin}\n${p64}\nAAAA\n${end}\n`);
+  const last = p64.at(-3)!;
+  const ALPHA = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const dirty = ALPHA[(ALPHA.indexOf(last) & ~0x0f) | 0x05];
+  armP('non-zero padding bits (a subliminal channel b64_pton refuses)', false, `${begin}\n${p64.slice(0, -3)}${dirty}==\n${end}\n`);
+}
+
 // ---- the OpenSSH regression vector (a real browser) ----
 {
   const sig = dearmorSshSig(readFileSync(path.join(FIXTURES, 'ecdsa_sk_webauthn.sig'), 'utf8'));
@@ -321,7 +472,7 @@ const stock = await Promise.all(
           allowedSigners: c.allowedSigners,
           identity: c.identity ?? ALICE,
           namespace: c.namespace ?? NS,
-          signature: c.armored ?? armorSshSig(c.sig),
+          signature: c.armored ?? armorSshSig(c.sig!),
           message: c.message ?? message,
           verifyTime: c.now ? utcStamp(c.now) : undefined,
         },
@@ -340,17 +491,69 @@ describe('our verifier and ssh-keygen -Y verify agree', () => {
 
   it.each(cases.map((c, i) => [c.name, i] as const))('%s', (_name, i) => {
     const c = cases[i];
-    const ours = verifySshSig({
-      signature: c.sig,
-      message: c.message ?? message,
-      namespace: c.namespace ?? NS,
-      allowedSigners: parseAllowedSignersLenient(c.allowedSigners).signers,
-      identity: c.identity ?? ALICE,
-      now: c.now,
-    });
+    const ours = oursVerify(c);
     const verdicts = { ours: ours.ok, stock: stock[i].ok };
     expect(verdicts, `ours: ${ours.ok ? 'good' : ours.reason}\nssh-keygen: ${stock[i].output}`).toEqual({ ours: c.expect, stock: c.expect });
     if (!ours.ok) expect(ours.reason.length).toBeGreaterThan(10);
+  });
+});
+
+/** Our verdict on a case: armor cases are dearmored first, as `countersign verify-sig` does. */
+function oursVerify(c: Case): { ok: true } | { ok: false; reason: string } {
+  let signature: Uint8Array;
+  try {
+    signature = c.armored !== undefined ? dearmorSshSig(c.armored) : c.sig!;
+  } catch (e) {
+    if (e instanceof CountersignError) return { ok: false, reason: e.message };
+    throw e;
+  }
+  return verifySshSig({
+    signature,
+    message: c.message ?? message,
+    namespace: c.namespace ?? NS,
+    allowedSigners: parseAllowedSignersLenient(c.allowedSigners).signers,
+    identity: c.identity ?? ALICE,
+    now: c.now,
+  });
+}
+
+describe('the gate gives the same wire-level verdicts (a note line carries the binary SSHSIG)', () => {
+  // Every binary case that verifies the statement the gate rebuilds (default message, identity
+  // and namespace, verified now), as one note line through evaluateLines, under a policy that
+  // adds nothing to stock OpenSSH (no flags required, every RP ID and origin in the cases named).
+  const policy = parsePolicy(
+    formatPolicy({
+      repository: statement.repository,
+      threshold: 1,
+      excludeAuthor: false,
+      requireUserPresence: false,
+      requireUserVerification: false,
+      rpIds: [RP, 'localhost'],
+      origins: [ORIGIN, 'http://localhost:3000'],
+    }),
+  );
+  const gateCases = cases.flatMap((c, i) => (c.sig && !c.armored && !c.identity && !c.namespace && !c.message && !c.now ? [[c.name, i] as const] : []));
+
+  it('covers the wire cases', () => {
+    expect(gateCases.length).toBeGreaterThanOrEqual(60);
+    expect(gateCases.filter(([name]) => name.startsWith('cstring:')).length).toBeGreaterThanOrEqual(20);
+  });
+
+  it.each(gateCases)('%s', (_name, i) => {
+    const c = cases[i];
+    const noteLine = formatNoteLine({ verdict: statement.verdict, signer: statement.signer, time: statement.time, signature: c.sig! });
+    const input = {
+      lines: [noteLine],
+      repository: statement.repository,
+      commit: statement.commit,
+      tree: statement.tree,
+      exclusions: [],
+      policy,
+      allowedSigners: parseAllowedSignersLenient(c.allowedSigners).signers,
+      now: new Date(),
+    };
+    const [verdict] = evaluateLines(input).lines;
+    expect({ gate: verdict.ok }, `gate: ${verdict.reason ?? 'good'}\nssh-keygen: ${stock[i].output}`).toEqual({ gate: stock[i].ok });
   });
 });
 

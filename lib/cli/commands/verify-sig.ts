@@ -25,9 +25,9 @@ signatures can additionally be held to policy, which stock ssh-keygen does not c
   -h, --help       this help
 `;
 
-async function readInput(path: string, what: string): Promise<string> {
+async function readInput(path: string, what: string): Promise<Buffer> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
@@ -71,7 +71,8 @@ export const verifySigCommand: Command = {
     }
 
     // Lenient, as ssh-keygen: a bad line can never authorise anything but does not hide a later good one.
-    const { signers: allowedSigners, problems } = parseAllowedSignersLenient(await readInput(signersPath, 'allowed signers file'), signersPath);
+    const { signers: allowedSigners, problems } = parseAllowedSignersLenient((await readInput(signersPath, 'allowed signers file')).toString('utf8'), signersPath);
+    // The file's bytes, as ssh-keygen loads them (sshbuf_load_file) before sshsig_dearmor.
     const signature = dearmorSshSig(await readInput(sigPath, 'signature file'));
     const message = new Uint8Array(await readAll(io.stdin));
 
