@@ -4,6 +4,7 @@ import { makeKey, makeTempDir, sshKeygenSign } from '../../tests/support/ssh-key
 import { createSoftSshKey, softSignatureBlob } from '../../tests/support/soft-authenticator';
 import { armorSshSig, dearmorSshSig, encodeSshSig, parseSshSig } from './format';
 import { signedDataBlob } from './signed-data';
+import { SshWriter } from '../ssh/wire';
 
 const tmp = await makeTempDir();
 afterAll(() => tmp.cleanup());
@@ -85,6 +86,18 @@ describe('SSHSIG container', () => {
     for (const bad of ['YQ', 'YQ=', 'YR==', 'YWJ=', 'YQ===', 'YQ==YQ==', 'Y-I=', '=YQ=']) {
       expect(() => dearmorSshSig(wrap(bad)), bad).toThrow(/not valid base64/);
     }
+  });
+
+  it('reads C strings as sshbuf_get_cstring: a trailing NUL is dropped and the embedded key comes out canonical', () => {
+    const k = createSoftSshKey('ecdsa');
+    const nul = (t: string) => new Uint8Array([...Buffer.from(t), 0]);
+    const keyBlob = new SshWriter().string(nul('ecdsa-sha2-nistp256')).string(nul('nistp256')).string(k.sshKey.q!).bytes();
+    const bin = new SshWriter().raw('SSHSIG').uint32(1).string(keyBlob).string(nul('ns')).string('').string(nul('sha512')).string(Uint8Array.of(1)).bytes();
+    const p = parseSshSig(bin);
+    expect(p).toMatchObject({ namespace: 'ns', namespaceBytes: new TextEncoder().encode('ns'), hashAlg: 'sha512' });
+    expect(p.publicKey.blob).toEqual(k.sshKey.blob);
+    const twice = new SshWriter().raw('SSHSIG').uint32(1).string(k.sshKey.blob).string(new Uint8Array([0x6e, 0x73, 0, 0])).string('').string('sha512').string(Uint8Array.of(1)).bytes();
+    expect(() => parseSshSig(twice)).toThrow(/namespace contains a NUL byte before its end/);
   });
 
   it('encodes only sha512/sha256 and a non-empty namespace', () => {

@@ -1,6 +1,6 @@
 import { CountersignError } from '../errors';
 import { KEY_ED25519, KEY_SK_ECDSA_P256, parsePublicKeyBlob, type SshPublicKey } from '../ssh/public-key';
-import { SshReader, SshWriter, bytesEqual } from '../ssh/wire';
+import { SshReader, SshWriter } from '../ssh/wire';
 import { SSHSIG_MAGIC, checkNamespace, isHashAlg, type HashAlg } from './signed-data';
 
 /**
@@ -66,12 +66,14 @@ function sshkeyFroms(keyBlob: Uint8Array): SshPublicKey {
     }
     throw e;
   }
+  // The parser is strict everywhere else, so a blob of the canonical length is canonical: the
+  // common case costs no copy (this runs once per verified signature).
+  const fields = key.type === KEY_ED25519 ? [key.ed25519!] : [ascii(key.curve!), key.q!, ...(key.type === KEY_SK_ECDSA_P256 ? [key.applicationBytes!] : [])];
+  const canonicalLength = fields.reduce((n, f) => n + 4 + f.length, 4 + key.type.length);
+  if (keyBlob.length === canonicalLength) return key;
   const canonical = new SshWriter().string(key.type);
-  if (key.type === KEY_ED25519) canonical.string(key.ed25519!);
-  else canonical.string(key.curve!).string(key.q!);
-  if (key.type === KEY_SK_ECDSA_P256) canonical.string(key.applicationBytes!);
-  const blob = canonical.bytes();
-  return bytesEqual(blob, key.blob) ? key : parsePublicKeyBlob(blob);
+  for (const f of fields) canonical.string(f);
+  return parsePublicKeyBlob(canonical.bytes());
 }
 
 /**

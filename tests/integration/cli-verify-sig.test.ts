@@ -112,7 +112,11 @@ describe('verify-sig reads the signature file as ssh-keygen does (sshsig_dearmor
       armorSshSig(
         new SshWriter().raw('SSHSIG').uint32(1).string(p.publicKey.blob).string(new Uint8Array([...Buffer.from(NS), ...tail])).string('').string(p.hashAlg).string(p.signature).bytes(),
       );
+    // The embedded key's type with one trailing NUL: the same key, printed with the same fingerprint.
+    const keyNul = new SshWriter().string(new Uint8Array([...Buffer.from('ssh-ed25519'), 0])).string(p.publicKey.ed25519!).bytes();
+    const withKeyNul = armorSshSig(new SshWriter().raw('SSHSIG').uint32(1).string(keyNul).string(NS).string('').string(p.hashAlg).string(p.signature).bytes());
     const variants: [string, string | Uint8Array, boolean][] = [
+      ['key type with a trailing NUL', withKeyNul, true],
       ['as written', armored, true],
       ['a leading blank line', '\n' + armored, false],
       ['CRLF line ends', armored.replace(/\n/g, '\r\n'), false],
@@ -135,8 +139,8 @@ describe('verify-sig reads the signature file as ssh-keygen does (sshsig_dearmor
       if (cases[i].good) expect(ours.stdout).toBe(stock.stdout);
       else expect(expectOneLineError(ours)).toMatch(/^countersign: /);
     });
-    expect(expectOneLineError(results[1].ours)).toMatch(/whitespace or blank lines before it/);
-    expect(expectOneLineError(results[2].ours)).toMatch(/CRLF/);
+    expect(expectOneLineError(results[2].ours)).toMatch(/whitespace or blank lines before it/);
+    expect(expectOneLineError(results[3].ours)).toMatch(/CRLF/);
   });
 });
 
