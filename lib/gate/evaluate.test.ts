@@ -16,6 +16,8 @@ const AUTHOR = 'ada@example.org';
 const TIME = '2026-01-02T03:04:05Z';
 const NOW = new Date('2026-02-01T00:00:00Z');
 
+/** The lines a policy needs before passkeys count (strict default: none without them). */
+const STRICT = { rpIds: ['sign.example.org'], origins: ['https://sign.example.org'] };
 const policy = (extra: Record<string, unknown> = {}): Policy => parsePolicy(JSON.stringify({ repository: REPO, threshold: 2, ...extra }));
 
 const bob = createSoftSshKey('ed25519');
@@ -234,36 +236,49 @@ describe('evaluateLines', () => {
 
     it('are refused without the UV flag when the policy requires user verification (the default)', () => {
       const line = passkeyLine(passkey, { signer: 'erin@example.org', flags: 0x01 });
-      const v = evaluate([line]);
+      const v = evaluate([line], { policy: policy(STRICT) });
       expect(v.lines[0]).toMatchObject({ ok: false, counted: false });
       expect(v.lines[0].reason).toMatch(/UV flag/);
-      expect(evaluate([line], { policy: policy({ requireUserVerification: false }) }).lines[0].ok).toBe(true);
+      expect(evaluate([line], { policy: policy({ ...STRICT, requireUserVerification: false }) }).lines[0].ok).toBe(true);
     });
 
     it('are refused without the UP flag when the policy requires presence', () => {
       const line = passkeyLine(passkey, { signer: 'erin@example.org', flags: 0x04 });
-      expect(evaluate([line]).lines[0].reason).toMatch(/UP flag/);
-      expect(evaluate([line], { policy: policy({ requireUserPresence: false }) }).lines[0].ok).toBe(true);
+      expect(evaluate([line], { policy: policy(STRICT) }).lines[0].reason).toMatch(/UP flag/);
+      expect(evaluate([line], { policy: policy({ ...STRICT, requireUserPresence: false }) }).lines[0].ok).toBe(true);
     });
 
     it('are refused from an origin the policy does not list', () => {
       const line = passkeyLine(passkey, { signer: 'erin@example.org', origin: 'https://phish.example.net' });
-      const v = evaluate([line], { policy: policy({ origins: ['https://sign.example.org'] }) });
+      const v = evaluate([line], { policy: policy(STRICT) });
       expect(v.lines[0].ok).toBe(false);
       expect(v.lines[0].reason).toMatch(/origin/);
-      expect(evaluate([line]).lines[0].ok).toBe(true); // origins not set: any
+      // origins not set: no passkey counts, and the reason names the line to add.
+      const unset = evaluate([passkeyLine()], { policy: policy({ rpIds: ['sign.example.org'] }), thresholdOverride: 1 });
+      expect(unset.lines[0]).toMatchObject({ ok: false, counted: false, status: 'invalid' });
+      expect(unset.lines[0].reason).toBe(
+        'passkey signatures count only from origins the policy names: add "origins": ["https://sign.example.org"] to .countersign/policy.json',
+      );
     });
 
     it('are refused when the key belongs to an RP ID the policy does not list', () => {
       const line = passkeyLine(strayPasskey, { signer: 'frank@example.org', origin: 'https://evil.example.net' });
-      const v = evaluate([line], { policy: policy({ rpIds: ['sign.example.org'] }) });
+      const v = evaluate([line], { policy: policy({ rpIds: ['sign.example.org'], origins: ['https://evil.example.net'] }) });
       expect(v.lines[0]).toMatchObject({ ok: false, counted: false });
       expect(v.lines[0].reason).toMatch(/RP ID "evil\.example\.net"/);
-      expect(evaluate([line]).lines[0].ok).toBe(true); // rpIds not set: any
+    });
+
+    it('never count under a policy that names no RP IDs and no origins (strict default), while SSH keys still do', () => {
+      const v = evaluate([passkeyLine(), sshLine(bob, { signer: 'bob@example.org' })]);
+      expect(v).toMatchObject({ count: 1, met: false, signers: ['bob@example.org'] });
+      expect(v.lines[0]).toMatchObject({ signer: 'erin@example.org', ok: false, counted: false, status: 'invalid' });
+      expect(v.lines[0].reason).toBe(
+        'passkey and security-key signatures count only for RP IDs the policy names: add "rpIds": ["sign.example.org"] to .countersign/policy.json',
+      );
     });
 
     it('count alongside SSH keys toward one threshold', () => {
-      const v = evaluate([passkeyLine(), sshLine(bob, { signer: 'bob@example.org' })]);
+      const v = evaluate([passkeyLine(), sshLine(bob, { signer: 'bob@example.org' })], { policy: policy(STRICT) });
       expect(v).toMatchObject({ count: 2, met: true, signers: ['erin@example.org', 'bob@example.org'] });
     });
   });

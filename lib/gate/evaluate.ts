@@ -1,4 +1,5 @@
-import { principalsForKey, type AllowedSigner } from '../allowed-signers';
+import { createHash } from 'node:crypto';
+import { checkAllowedSigners, principalsForKey, type AllowedSigner } from '../allowed-signers';
 import { signerIdentities } from '../allowed-signers/identity';
 import { resolveCommit, type CommitInfo } from '../git/commit';
 import { readNoteLines } from '../notes/store';
@@ -8,7 +9,10 @@ import type { TrustedPolicy } from '../policy/trusted';
 import { exclusionsForCommits, type Exclusion } from './exclusions';
 import { PRINCIPAL_RE, TIME_RE, VERDICT_RE } from '../statement/fields';
 import { statementBytes } from '../statement/statement';
-import { checkSshSig, policyFailure, verifySshSig } from '../sshsig';
+import { checkSshSig, parseSshSig, policyFailure } from '../sshsig';
+import { fingerprintSha256 } from '../ssh/public-key';
+import { SIG_WEBAUTHN_SK_ECDSA_P256 } from '../ssh/signature';
+import { Lru } from './lru';
 
 /** The verdict that counts toward the threshold. Other verdicts are recorded but never counted. */
 export const APPROVE = 'approve';
@@ -107,118 +111,178 @@ function exclusionReason(e: Exclusion, commit: string, signer: string): string {
   return `${of} ${who}${same} does not count (policy excludeAuthor)`;
 }
 
-/** Why the policy refuses a passkey of this RP ID, or null. */
-function rpIdRefusal(key: unknown, policy: Policy): string | null {
-  const application = skApplication(key);
-  if (!policy.rpIds || application === null || policy.rpIds.includes(application)) return null;
-  return `passkey RP ID ${JSON.stringify(application)} is not one the policy allows (${policy.rpIds.join(', ')})`;
-}
+/**
+ * What a note may cost the gate. A note is written by whoever can push the notes ref, so its size
+ * is not ours to choose: of our lines, at most `maxBytes` are read, and at most `maxVerified`
+ * signatures are verified (lines whose key the trusted allowed_signers lists first, so planted
+ * lines by unknown keys cannot crowd out real approvals). Every line beyond is reported invalid,
+ * "note too large". Real notes hold a handful of lines.
+ */
+export const NOTE_BUDGET = { maxBytes: 1024 * 1024, maxVerified: 256 } as const;
 
 /**
- * For a good signature by an unlisted key: what else in the policy refuses it (UP/UV flags,
- * origin, RP ID), so that "valid, key not trusted" is only said of a line that listing the key
- * would make count. Null when nothing does.
+ * What the policy says of a good signature beyond OpenSSH's checks: UP/UV flags, and for passkeys
+ * and security keys the RP ID (the key's application) and the WebAuthn origin, which must be ones
+ * the policy names. A policy without `rpIds` (or, for passkeys, `origins`) counts no passkey at all:
+ * otherwise an app on a sibling host under a parent-domain RP ID could harvest counted approvals.
+ * Null when the policy accepts it.
  */
-function untrustedKeyProblem(signature: Uint8Array, message: Uint8Array, policy: Policy): string | null {
-  // Checked again for its flags and origin, which a refusal does not carry.
-  const check = checkSshSig({ signature, message, namespace: policy.namespace });
-  if (!check.ok) return check.reason;
-  const refused = policyFailure(check, {
+function policyProblem(c: { key: unknown; signatureType: string; flags?: number; origin?: string }, policy: Policy): string | null {
+  const refused = policyFailure(c, {
     requireUserPresence: policy.requireUserPresence,
     requireUserVerification: policy.requireUserVerification,
     origins: policy.origins ?? undefined,
   });
-  return refused?.reason ?? rpIdRefusal(check.key, policy);
+  if (refused) return refused.reason;
+  const application = skApplication(c.key);
+  if (application !== null) {
+    if (!policy.rpIds) {
+      return `passkey and security-key signatures count only for RP IDs the policy names: add "rpIds": [${JSON.stringify(application)}] to .countersign/policy.json`;
+    }
+    if (!policy.rpIds.includes(application)) {
+      return `passkey RP ID ${JSON.stringify(application)} is not one the policy allows (${policy.rpIds.join(', ')})`;
+    }
+  }
+  if (c.signatureType === SIG_WEBAUTHN_SK_ECDSA_P256 && !policy.origins) {
+    return `passkey signatures count only from origins the policy names: add "origins": [${JSON.stringify(c.origin ?? '')}] to .countersign/policy.json`;
+  }
+  return null;
+}
+
+/** A line as verified, before counting. */
+type Checked = { verdict: LineVerdict; signer?: AllowedSigner; parsed?: NoteLine };
+
+/** Verifies one parsed line once (the signature, then allowed_signers, then the policy), as `ssh-keygen -Y verify` would plus our policy. */
+function checkLine(raw: string, parsed: NoteLine, input: EvaluateLinesInput): Checked {
+  const { policy } = input;
+  const base = { line: raw, signer: parsed.signer, verdict: parsed.verdict, time: parsed.time };
+  const invalid = (reason: string, fingerprint?: string): Checked => ({
+    verdict: { ...base, ok: false, reason, ...(fingerprint ? { fingerprint } : {}), counted: false, status: 'invalid' },
+  });
+  let message: Uint8Array;
+  try {
+    message = statementBytes(statementFor(parsed, { repository: input.repository, commit: input.commit, tree: input.tree }));
+  } catch (e) {
+    return invalid(`cannot rebuild the statement: ${(e as Error).message}`);
+  }
+  try {
+    const c = checkSshSig({ signature: parsed.signature, message, namespace: policy.namespace });
+    if (!c.ok) return invalid(c.reason, c.fingerprint);
+    const allowed = checkAllowedSigners(input.allowedSigners, { key: c.key, identity: parsed.signer, namespace: policy.namespace, now: input.now });
+    const problem = policyProblem(c, policy);
+    if (!allowed.ok) {
+      // A key listed nowhere: a good signature by a key nobody trusts (yet), "valid-untrusted"
+      // when listing the key would make it count. A key listed for another principal stays
+      // invalid: the line claims someone the key does not belong to.
+      if (allowed.failure === 'not-allowed' && principalsForKey(input.allowedSigners, c.key).length === 0 && !problem) {
+        return { verdict: { ...base, ok: false, reason: allowed.reason, fingerprint: c.fingerprint, counted: false, status: 'valid-untrusted' } };
+      }
+      return invalid(allowed.failure === 'not-allowed' && principalsForKey(input.allowedSigners, c.key).length === 0 ? problem! : allowed.reason, c.fingerprint);
+    }
+    if (problem) return invalid(problem, c.fingerprint);
+    return { verdict: { ...base, ok: true, fingerprint: c.fingerprint, counted: false, status: 'counted' }, signer: allowed.signer, parsed };
+  } catch (e) {
+    // The verifier reports failures as results; a throw is still a failed line, never a crash of the gate.
+    return invalid((e as Error).message);
+  }
+}
+
+/** Is the key embedded in this line's signature listed in allowed_signers? (Cheap: no verification.) */
+function listedKey(parsed: NoteLine, signers: readonly AllowedSigner[]): boolean {
+  try {
+    return principalsForKey(signers, parseSshSig(parsed.signature).publicKey).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /**
- * Pure: decides, line by line, which signatures on one commit verify and count.
+ * Decides, line by line, which signatures on one commit verify and count. Pure (its cache only
+ * saves repeating the same work: see evaluationCache).
  *
  * A line counts when it parses, its statement (rebuilt from the trusted repository name, this
  * commit and its tree, and the line's verdict/signer/time) verifies under the line's signer in
  * the trusted allowed_signers with the policy's namespace, flags, RP IDs and origins, its verdict
- * is "approve", its signer is not the excluded author, and neither that signer nor that key has
- * already been counted. Several lines of one signer (two devices, a re-sign) count once; one key
- * listed under two principals counts once.
+ * is "approve", its signer is not excluded (an author, committer or commit signer of the change,
+ * matched by signer identity), and that person has not been counted already. People, not strings,
+ * are counted: allowed_signers lines tied by one key or a shared principal are one signer
+ * (lib/allowed-signers/identity.ts), so two devices, two addresses on one line, a wildcard line
+ * or one key under several lines all count once.
  */
 export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
+  const nowSec = Math.floor(input.now.getTime() / 1000);
+  const key = cacheKey(input);
+  const hit = verdictCache.get(key);
+  if (hit && nowSec >= hit.from && nowSec < hit.until) {
+    evaluationCache.hits++;
+    return { ...hit.verdict, lines: hit.verdict.lines.slice(), signers: hit.verdict.signers.slice() };
+  }
+  evaluationCache.misses++;
+  const verdict = evaluateLinesUncached(input);
+  const window = validityWindow(input.allowedSigners, nowSec);
+  const size = input.lines.reduce((n, l) => n + l.length + 64, 1024);
+  verdictCache.set(key, { verdict, ...window }, size);
+  return { ...verdict, lines: verdict.lines.slice(), signers: verdict.signers.slice() };
+}
+
+function evaluateLinesUncached(input: EvaluateLinesInput): LinesVerdict {
   const { policy } = input;
   const threshold = input.thresholdOverride ?? policy.threshold;
   const exclusions = input.exclusions;
   const excludedAuthor = exclusions.find((e) => e.role === 'author')?.email;
   const failures = input.failures ?? [];
-  const countedSigners: string[] = [];
   // Counting is by signer identity (lib/allowed-signers/identity.ts): one person counts once
   // whatever address, line or key they sign with.
   const identities = signerIdentities(input.allowedSigners);
-  const countedIdentities = new Map<number, string>(); // identity -> principal counted for it
   const excludedIdentities = new Map<number, Exclusion>();
   for (const e of exclusions) {
     const ids = [...identities.matching(e.email), ...(e.fingerprint ? identities.ofKey(e.fingerprint) : [])];
     for (const id of ids) if (!excludedIdentities.has(id)) excludedIdentities.set(id, e);
   }
-  const lines: LineVerdict[] = [];
-  let excluded: Exclusion | undefined;
 
+  // 1. Read within the byte budget; 2. choose what to verify within the line budget.
+  const slots: Array<Checked | { raw: string; parsed: NoteLine; listed: boolean } | null> = [];
+  let bytes = 0;
+  const tooLarge = (raw: string, why: string): Checked => ({
+    verdict: { line: raw, ...looseFields(raw), ok: false, reason: `note too large: ${why}; this line was not checked`, counted: false, status: 'invalid' },
+  });
   for (const raw of input.lines) {
-    let parsed: NoteLine;
+    bytes += raw.length + 1;
+    if (bytes > NOTE_BUDGET.maxBytes) {
+      slots.push(tooLarge(raw, `only the first ${NOTE_BUDGET.maxBytes / 1024} KiB of a note's countersign lines are read`));
+      continue;
+    }
     try {
-      parsed = parseNoteLine(raw);
+      const parsed = parseNoteLine(raw);
+      slots.push({ raw, parsed, listed: listedKey(parsed, input.allowedSigners) });
     } catch (e) {
-      lines.push({ line: raw, ...looseFields(raw), ok: false, reason: `unreadable line: ${(e as Error).message}`, counted: false, status: 'invalid' });
-      continue;
+      slots.push({ verdict: { line: raw, ...looseFields(raw), ok: false, reason: `unreadable line: ${(e as Error).message}`, counted: false, status: 'invalid' } });
     }
-    const base = { line: raw, signer: parsed.signer, verdict: parsed.verdict, time: parsed.time };
+  }
+  const pending = slots.flatMap((s, i) => (s && 'raw' in s ? [{ i, listed: s.listed }] : []));
+  const chosen = new Set([...pending.filter((p) => p.listed), ...pending.filter((p) => !p.listed)].slice(0, NOTE_BUDGET.maxVerified).map((p) => p.i));
 
-    let message: Uint8Array;
-    try {
-      message = statementBytes(statementFor(parsed, { repository: input.repository, commit: input.commit, tree: input.tree }));
-    } catch (e) {
-      lines.push({ ...base, ok: false, reason: `cannot rebuild the statement: ${(e as Error).message}`, counted: false, status: 'invalid' });
-      continue;
+  const countedSigners: string[] = [];
+  const countedIdentities = new Map<number, string>(); // identity -> principal counted for it
+  const lines: LineVerdict[] = [];
+  slots.forEach((slot, i) => {
+    if (!slot || !('raw' in slot)) {
+      lines.push(slot!.verdict);
+      return;
     }
-
-    let result: ReturnType<typeof verifySshSig>;
-    try {
-      result = verifySshSig({
-        signature: parsed.signature,
-        message,
-        namespace: policy.namespace,
-        allowedSigners: input.allowedSigners,
-        identity: parsed.signer,
-        now: input.now,
-        requireUserPresence: policy.requireUserPresence,
-        requireUserVerification: policy.requireUserVerification,
-        origins: policy.origins ?? undefined,
-      });
-    } catch (e) {
-      // The verifier reports failures as results; a throw is still a failed line, never a crash of the gate.
-      lines.push({ ...base, ok: false, reason: (e as Error).message, counted: false, status: 'invalid' });
-      continue;
+    if (!chosen.has(i)) {
+      lines.push(tooLarge(slot.raw, `at most ${NOTE_BUDGET.maxVerified} signatures of a note are verified`).verdict);
+      return;
     }
-    if (!result.ok) {
-      const refused = { ...base, ok: false, reason: result.reason, ...(result.fingerprint ? { fingerprint: result.fingerprint } : {}), counted: false };
-      // The verifier reads allowed_signers only after the signature itself checked out, so a key
-      // that is listed nowhere means a good signature by a key nobody trusts (yet). A key listed
-      // for another principal stays invalid: the line claims someone the key does not belong to.
-      if (result.failure === 'not-allowed' && result.key && principalsForKey(input.allowedSigners, result.key).length === 0) {
-        const problem = untrustedKeyProblem(parsed.signature, message, policy);
-        lines.push(problem ? { ...refused, reason: problem, status: 'invalid' } : { ...refused, status: 'valid-untrusted' });
-      } else {
-        lines.push({ ...refused, status: 'invalid' });
-      }
-      continue;
+    const checked = checkLine(slot.raw, slot.parsed, input);
+    if (!checked.signer) {
+      lines.push(checked.verdict);
+      return;
     }
-    const fingerprint = result.fingerprint;
-    const identity = result.signer ? identities.of(result.signer) : identities.ofKey(fingerprint)[0] ?? -1;
-    const rpIdProblem = rpIdRefusal(result.key, policy);
-    if (rpIdProblem) {
-      lines.push({ ...base, ok: false, fingerprint, reason: rpIdProblem, counted: false, status: 'invalid' });
-      continue;
-    }
-
-    const good = { ...base, ok: true, fingerprint };
-    const notCounted = (reason: string): LineVerdict => ({ ...good, reason, counted: false, status: 'not-counted' });
+    const parsed = slot.parsed;
+    const identity = identities.of(checked.signer);
+    const notCounted = (reason: string): LineVerdict => ({ ...checked.verdict, reason, counted: false, status: 'not-counted' });
+    let excluded: Exclusion | undefined;
     if (parsed.verdict !== APPROVE) {
       lines.push(notCounted(`verdict "${parsed.verdict}" does not count toward approval`));
     } else if ((excluded = exclusions.find((e) => sameAddress(parsed.signer, e.email)) ?? excludedIdentities.get(identity))) {
@@ -231,9 +295,9 @@ export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
     } else {
       countedSigners.push(parsed.signer);
       countedIdentities.set(identity, parsed.signer);
-      lines.push({ ...good, counted: true, status: 'counted' });
+      lines.push({ ...checked.verdict, counted: true, status: 'counted' });
     }
-  }
+  });
 
   const count = countedSigners.length;
   return {
@@ -247,6 +311,66 @@ export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
     failures,
     lines,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The verdict cache: the same note, under the same policy, for the same exclusions, is decided
+// once. The key digests everything the verdict depends on (the note's lines, i.e. its blob, the
+// commit and tree, the policy and allowed_signers, exclusions, failures, threshold); `now` matters
+// only across an allowed_signers validity boundary, so an entry holds for the window between two.
+
+const verdictCache = new Lru<{ verdict: LinesVerdict; from: number; until: number }>(1000, 64 * 1024 * 1024);
+
+/** Hit and miss counts (for benchmarks and tests), and a way to empty the cache. */
+export const evaluationCache = {
+  hits: 0,
+  misses: 0,
+  clear() {
+    verdictCache.clear();
+    this.hits = 0;
+    this.misses = 0;
+  },
+};
+
+const signersDigests = new WeakMap<readonly AllowedSigner[], string>();
+function signersDigest(signers: readonly AllowedSigner[]): string {
+  let d = signersDigests.get(signers);
+  if (d === undefined) {
+    const h = createHash('sha256');
+    for (const s of signers) {
+      h.update(JSON.stringify([s.principals, fingerprintSha256(s.key), s.certAuthority, s.namespaces ?? null, s.validAfter ?? null, s.validBefore ?? null]));
+      h.update('\n');
+    }
+    d = h.digest('hex');
+    signersDigests.set(signers, d);
+  }
+  return d;
+}
+
+function cacheKey(input: EvaluateLinesInput): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([input.repository, input.commit, input.tree, input.policy, signersDigest(input.allowedSigners)]));
+  h.update(JSON.stringify([input.exclusions, input.failures ?? [], input.warnings ?? [], input.thresholdOverride ?? null]));
+  h.update(String(input.lines.length));
+  for (const l of input.lines) {
+    h.update('\n');
+    h.update(l);
+  }
+  return h.digest('hex');
+}
+
+/** The seconds around `nowSec` within which no allowed_signers line becomes valid or expires. */
+function validityWindow(signers: readonly AllowedSigner[], nowSec: number): { from: number; until: number } {
+  let from = -Infinity;
+  let until = Infinity;
+  for (const s of signers) {
+    for (const b of [s.validAfter, s.validBefore === undefined ? undefined : s.validBefore + 1]) {
+      if (b === undefined) continue;
+      if (b <= nowSec) from = Math.max(from, b);
+      else until = Math.min(until, b);
+    }
+  }
+  return { from, until };
 }
 
 export interface EvaluateCommitInput {

@@ -1,4 +1,5 @@
-import { resolveCommit } from '../git/commit';
+import { readRawCommits } from '../git/commit';
+import { checkCommitSignature } from './commit-signature';
 import type { TrustedPolicy } from '../policy/trusted';
 
 /**
@@ -30,27 +31,38 @@ export interface CommitExclusions {
 
 export const UNVERIFIED_EXCLUSION_WARNING =
   "the author's own approval is excluded by the commits' author and committer fields, which whoever made the commit sets freely; " +
-  'add "requireSignedCommits": true to policy.json to exclude the verified commit signer instead';
+  'add "requireSignedCommits": true to policy.json to exclude the verified commit signer as well';
 
 /**
  * Who must not count for a change made of these commits (authors and committers of every commit;
  * with the policy's requireSignedCommits, the verified commit signers too), plus the warnings to
- * print. Empty when the policy's excludeAuthor is false.
+ * print, and failures: with requireSignedCommits, each commit without a good SSH commit signature
+ * by a trusted key. Empty when the policy neither excludes authors nor requires signed commits.
  */
 export async function exclusionsForCommits(
   repoDir: string,
   commits: string[],
   trusted: Pick<TrustedPolicy, 'policy' | 'allowedSigners'>,
+  now: Date = new Date(),
 ): Promise<CommitExclusions> {
   const exclusions: Exclusion[] = [];
   const warnings: string[] = [];
   const failures: string[] = [];
-  if (!trusted.policy.excludeAuthor) return { exclusions, warnings, failures };
-  for (const id of commits) {
-    const info = await resolveCommit(repoDir, id);
-    exclusions.push({ email: info.author.email, role: 'author', commit: info.id, verified: false });
-    exclusions.push({ email: info.committer.email, role: 'committer', commit: info.id, verified: false });
+  const { excludeAuthor, requireSignedCommits } = trusted.policy;
+  if ((!excludeAuthor && !requireSignedCommits) || commits.length === 0) return { exclusions, warnings, failures };
+  for (const { info, raw } of await readRawCommits(repoDir, commits)) {
+    if (excludeAuthor) {
+      exclusions.push({ email: info.author.email, role: 'author', commit: info.id, verified: false });
+      exclusions.push({ email: info.committer.email, role: 'committer', commit: info.id, verified: false });
+    }
+    if (requireSignedCommits) {
+      const signed = checkCommitSignature(raw, info, trusted.allowedSigners, now);
+      if (!signed.ok) failures.push(`commit ${info.id.slice(0, 12)} ${signed.reason} (policy requireSignedCommits)`);
+      else if (excludeAuthor) {
+        exclusions.push({ email: signed.principal, role: 'commit-signer', commit: info.id, verified: true, fingerprint: signed.fingerprint });
+      }
+    }
   }
-  if (commits.length > 0) warnings.push(UNVERIFIED_EXCLUSION_WARNING);
+  if (excludeAuthor && !requireSignedCommits) warnings.push(UNVERIFIED_EXCLUSION_WARNING);
   return { exclusions, warnings, failures };
 }

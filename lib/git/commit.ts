@@ -172,3 +172,59 @@ export async function branchesContaining(repoDir: string, commit: string): Promi
     .map(([ref, name]) => ({ ref, name }))
     .sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
 }
+
+/**
+ * Splits a raw commit object into what its signature signs and the signature, exactly as git's
+ * parse_buffer_signed_by_header (commit.c) does: the payload is the object with the signature
+ * header of its own object format (`gpgsig` for SHA-1, `gpgsig-sha256` for SHA-256) and its
+ * continuation lines removed, and any other `gpgsig*` header removed too; the signature is that
+ * header's value with the leading space of each continuation line dropped. Works on bytes (the
+ * message need not be UTF-8). Null signature when the commit carries none.
+ */
+export function splitSignedCommit(raw: Uint8Array, objectFormat: 'sha1' | 'sha256'): { payload: Buffer; signature: Buffer | null } {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const header = Buffer.from(objectFormat === 'sha256' ? 'gpgsig-sha256 ' : 'gpgsig ');
+  const payload: Buffer[] = [];
+  const signature: Buffer[] = [];
+  let inSignature = false;
+  let otherSignature = false;
+  let sawSignature = false;
+  let pos = 0;
+  while (pos < buf.length) {
+    const nl = buf.indexOf(0x0a, pos);
+    let next = nl < 0 ? buf.length : nl + 1;
+    const line = buf.subarray(pos, next);
+    let sig: Buffer | null = null;
+    if (inSignature && line[0] === 0x20) sig = line.subarray(1);
+    else if (line.subarray(0, header.length).equals(header)) {
+      sig = line.subarray(header.length);
+      otherSignature = false;
+    } else if (line.subarray(0, 6).toString('latin1') === 'gpgsig') otherSignature = true;
+    else if (otherSignature && line[0] !== 0x20) otherSignature = false;
+    if (sig) {
+      signature.push(sig);
+      sawSignature = true;
+      inSignature = true;
+    } else {
+      // The blank line ends the header: the rest (the message) is payload, whatever it holds.
+      if (line[0] === 0x0a) next = buf.length;
+      if (!otherSignature) payload.push(buf.subarray(pos, next));
+      inSignature = false;
+    }
+    pos = next;
+  }
+  return { payload: Buffer.concat(payload), signature: sawSignature ? Buffer.concat(signature) : null };
+}
+
+/** A commit as read, with its raw bytes (for checking its signature). */
+export async function readRawCommits(repoDir: string, ids: string[]): Promise<Array<{ info: CommitInfo; raw: Buffer }>> {
+  for (const id of ids) {
+    if (!FULL_ID_RE.test(id)) throw new CountersignError('unknown-commit', `${JSON.stringify(id.slice(0, 100))} is not a full commit id`);
+  }
+  const objs = await readObjects(repoDir, ids.map((id) => id.toLowerCase()));
+  return objs.map((obj, i) => {
+    if (!obj.found) throw new CountersignError('unknown-commit', `commit ${ids[i]} is not in the repository (fetch it first, or check the id)`);
+    if (obj.type !== 'commit') throw new CountersignError('unknown-commit', `${ids[i]} is a ${obj.type}, not a commit`);
+    return { info: parseCommitObject(obj.oid, obj.content.toString('utf8')), raw: obj.content };
+  });
+}

@@ -24,6 +24,7 @@ describe('parsePolicy', () => {
       threshold: 2,
       namespace: DEFAULT_NAMESPACE,
       excludeAuthor: true,
+      requireSignedCommits: false,
       requireUserVerification: true,
       requireUserPresence: true,
       rpIds: null,
@@ -37,6 +38,7 @@ describe('parsePolicy', () => {
       repository: 'demo',
       threshold: 1,
       excludeAuthor: false,
+      requireSignedCommits: true,
       requireUserVerification: false,
       requireUserPresence: false,
       rpIds: ['sign.example.org', 'localhost'],
@@ -46,6 +48,7 @@ describe('parsePolicy', () => {
     });
     expect(p).toMatchObject({
       excludeAuthor: false,
+      requireSignedCommits: true,
       requireUserVerification: false,
       requireUserPresence: false,
       rpIds: ['sign.example.org', 'localhost'],
@@ -53,6 +56,7 @@ describe('parsePolicy', () => {
       namespace: 'review@example.org',
       notesRef: 'refs/notes/approvals',
     });
+    expect(parse({ repository: 'demo', threshold: 1, rpIds: ['ssh:'] }).rpIds).toEqual(['ssh:']); // a security key made by ssh-keygen
   });
 
   it('refuses an unknown key, so a misspelt option cannot weaken the policy', () => {
@@ -68,6 +72,7 @@ describe('parsePolicy', () => {
     expect(refusal({ repository: 'demo', threshold: '2' }).message).toContain('"threshold"');
     expect(refusal({ repository: 'has space', threshold: 2 }).message).toContain('"repository"');
     expect(refusal({ repository: 'demo', threshold: 2, excludeAuthor: 'yes' }).message).toContain('"excludeAuthor"');
+    expect(refusal({ repository: 'demo', threshold: 2, requireSignedCommits: 1 }).message).toContain('"requireSignedCommits"');
     expect(refusal({ repository: 'demo', threshold: 2, rpIds: [] }).message).toContain('"rpIds"');
     expect(refusal({ repository: 'demo', threshold: 2, rpIds: ['https://x.org'] }).message).toContain('"rpIds"');
     expect(refusal({ repository: 'demo', threshold: 2, origins: ['https://x.org/'] }).message).toContain('"origins"');

@@ -16,8 +16,18 @@ export interface Policy {
   threshold: number;
   /** SSHSIG namespace the statements are signed under. Never `git`. */
   namespace: string;
-  /** Default true: an approval is a second pair of eyes, so the commit's author does not count toward their own commit. */
+  /**
+   * Default true: an approval is a second pair of eyes, so the change's authors and committers (as
+   * the commits name them) do not count toward it; with requireSignedCommits, nor do the verified
+   * commit signers.
+   */
   excludeAuthor: boolean;
+  /**
+   * Default false. When true, every commit of the change must carry an SSH commit signature
+   * (namespace `git`) by a key in the trusted allowed_signers, or the gate fails; the signer is then
+   * excluded (with excludeAuthor), which an author field that anyone sets freely cannot dodge.
+   */
+  requireSignedCommits: boolean;
   /**
    * Default true. Applies to passkey / security-key signatures only (webauthn-sk-*, sk-*): plain
    * ssh-ed25519 and ecdsa keys carry no flags, so for them there is nothing to require.
@@ -25,9 +35,15 @@ export interface Policy {
   requireUserVerification: boolean;
   /** Default true; passkey / security-key signatures only, as above. */
   requireUserPresence: boolean;
-  /** When set, a passkey key's application (its WebAuthn RP ID) must be one of these. null: any. */
+  /**
+   * A passkey or security key counts only when its application (the WebAuthn RP ID, or "ssh:…"
+   * for a key made by ssh-keygen) is one of these. null (left out): no passkey counts at all.
+   */
   rpIds: string[] | null;
-  /** When set, a WebAuthn signature's origin must be one of these. null: any (stock ssh-keygen compares it with nothing). */
+  /**
+   * A WebAuthn (passkey) signature counts only when its origin is one of these (stock ssh-keygen
+   * compares it with nothing). null (left out): no passkey counts at all.
+   */
   origins: string[] | null;
   /** Where the note lines live. */
   notesRef: string;
@@ -40,6 +56,7 @@ export const DEFAULT_NOTES_REF = 'refs/notes/countersign';
 export const POLICY_DEFAULTS = {
   namespace: DEFAULT_NAMESPACE,
   excludeAuthor: true,
+  requireSignedCommits: false,
   requireUserVerification: true,
   requireUserPresence: true,
   rpIds: null,
@@ -54,6 +71,8 @@ const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9@._+-]{0,127}$/;
 const NOTES_REF_RE = /^refs\/notes\/[A-Za-z0-9][A-Za-z0-9._\/-]{0,199}$/;
 /** A DNS name as WebAuthn RP IDs are (lowercase; `localhost` included). */
 const RP_ID_RE = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+/** The application of a FIDO key made by `ssh-keygen -t ecdsa-sk` (default "ssh:"), listed in rpIds like an RP ID. */
+const SSH_APPLICATION_RE = /^ssh:[\x21-\x7e]{0,250}$/;
 export const MAX_THRESHOLD = 1000;
 
 function describe(v: unknown): string {
@@ -90,7 +109,7 @@ export function parsePolicy(jsonText: string, source: string = POLICY_PATH): Pol
     fail(`"threshold" must be a whole number from 1 to ${MAX_THRESHOLD} (got ${describe(threshold)})`);
   }
 
-  const bool = (key: 'excludeAuthor' | 'requireUserVerification' | 'requireUserPresence'): boolean => {
+  const bool = (key: 'excludeAuthor' | 'requireSignedCommits' | 'requireUserVerification' | 'requireUserPresence'): boolean => {
     const v = obj[key];
     if (v === undefined) return POLICY_DEFAULTS[key];
     if (typeof v !== 'boolean') fail(`"${key}" must be true or false (got ${describe(v)})`);
@@ -101,7 +120,7 @@ export function parsePolicy(jsonText: string, source: string = POLICY_PATH): Pol
     const v = obj[key];
     if (v === undefined || v === null) return null;
     if (!Array.isArray(v) || v.length === 0) {
-      fail(`"${key}" must be a non-empty array of ${what}, or left out to allow any (got ${describe(v)})`);
+      fail(`"${key}" must be a non-empty array of ${what}, or left out (then no passkey counts) (got ${describe(v)})`);
     }
     for (const item of v as unknown[]) {
       if (typeof item !== 'string' || !check(item)) fail(`"${key}" entry ${describe(item)} is not ${what.replace(/s$/, '')}`);
@@ -127,9 +146,10 @@ export function parsePolicy(jsonText: string, source: string = POLICY_PATH): Pol
     threshold: threshold as number,
     namespace: namespace as string,
     excludeAuthor: bool('excludeAuthor'),
+    requireSignedCommits: bool('requireSignedCommits'),
     requireUserVerification: bool('requireUserVerification'),
     requireUserPresence: bool('requireUserPresence'),
-    rpIds: list('rpIds', (s) => RP_ID_RE.test(s), 'RP IDs (host names such as "sign.example.org")'),
+    rpIds: list('rpIds', (s) => RP_ID_RE.test(s) || SSH_APPLICATION_RE.test(s), 'RP IDs (host names such as "sign.example.org", or "ssh:" for a security key made with ssh-keygen)'),
     origins: list('origins', isOrigin, 'origins (such as "https://sign.example.org")'),
     notesRef: notesRef as string,
   };

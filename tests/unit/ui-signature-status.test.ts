@@ -37,7 +37,7 @@ function reviewLines(lines: string[]) {
     commit: COMMIT,
     tree: TREE,
     exclusions: [{ email: 'ada@example.org', role: 'author', commit: COMMIT, verified: false }],
-    policy: parsePolicy(JSON.stringify({ repository: REPO, threshold: 2, origins: [ORIGIN] })),
+    policy: parsePolicy(JSON.stringify({ repository: REPO, threshold: 2, rpIds: ['sign.example.org'], origins: [ORIGIN] })),
     allowedSigners,
     now: new Date('2026-02-01T00:00:00Z'),
   });

@@ -90,6 +90,10 @@ export const verifyCommand: Command = {
     } else {
       io.stdout.write(formatVerifyTable(trusted, results));
     }
+    // Why a commit fails whatever its approvals, and what the verdict rests on (e.g. an author
+    // field nobody verified): on stderr, once each, so that CI logs show them beside the table.
+    for (const r of results) for (const f of r.failures) io.stderr.write(`countersign: ${r.commit.slice(0, 12)}: ${f}\n`);
+    for (const w of new Set(results.flatMap((r) => r.warnings))) io.stderr.write(`countersign: warning: ${w}\n`);
     return ok ? EXIT_OK : EXIT_FAILED;
   },
 };
