@@ -131,6 +131,16 @@ create table approval_claims (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'sessions slide and remember their last passkey check',
+    sql: `
+-- When a passkey was last checked for this session (sign-in, enrollment, or a step-up before adding
+-- a device): adding a device needs a check from the last few minutes, not just a session.
+alter table sessions add column verified_at timestamptz;
+update sessions set verified_at = created_at
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {
