@@ -16,7 +16,16 @@ import { useSubmit } from './useSubmit';
  * Creates a passkey, with an invite (new account) or without one (a signed-in user adding
  * another device), then shows the key's allowed_signers line and how to use it.
  */
-export function Enroll({ inviteToken, onDone }: { inviteToken?: string; onDone?: () => void }) {
+export function Enroll({
+  inviteToken,
+  onDone,
+  beforeCreate,
+}: {
+  inviteToken?: string;
+  onDone?: () => void;
+  /** Runs first (adding a device: the fresh passkey check); may report progress. */
+  beforeCreate?: (setStatus: (s: string) => void) => Promise<void>;
+}) {
   const [deviceName, setDeviceName] = useState('');
   const { busy, error, run } = useSubmit();
   const [status, setStatus] = useState<string | null>(null);
@@ -37,6 +46,7 @@ export function Enroll({ inviteToken, onDone }: { inviteToken?: string; onDone?:
   async function create() {
     await run(
       async () => {
+        if (beforeCreate) await beforeCreate(setStatus);
         setStatus('Preparing…');
         const optionsJSON = await apiPost<PublicKeyCredentialCreationOptionsJSON>(
           '/api/auth/register/options',

@@ -2,6 +2,9 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { AddDevice } from '@/components/AddDevice';
 import { DeviceList } from '@/components/DeviceList';
+import { MySignatures } from '@/components/MySignatures';
+import { getApp } from '@/lib/server';
+import { signaturesOf } from '@/lib/server/my-signatures';
 import { currentUser, devicesFor } from '../_lib/data';
 
 export const metadata: Metadata = { title: 'Devices' };
@@ -19,7 +22,7 @@ export default async function DevicesPage() {
       </div>
     );
   }
-  const devices = await devicesFor(user);
+  const [devices, signatures] = await Promise.all([devicesFor(user), signaturesOf(await getApp(), user)]);
   return (
     <div className="space-y-6">
       <div className="space-y-1">
@@ -39,6 +42,7 @@ export default async function DevicesPage() {
         </p>
         <AddDevice />
       </section>
+      <MySignatures items={signatures.items} total={signatures.total} />
     </div>
   );
 }
