@@ -94,10 +94,10 @@ describe('evaluateLines', () => {
     expect(v.lines[0].fingerprint).toMatch(/^SHA256:/);
   });
 
-  it('is not met with one signer, and a threshold override changes the bar both ways', () => {
+  it('is not met with one signer, and a threshold override raises the bar but never lowers it', () => {
     const lines = [sshLine(bob, { signer: 'bob@example.org' })];
     expect(evaluate(lines)).toMatchObject({ count: 1, met: false, threshold: 2 });
-    expect(evaluate(lines, { thresholdOverride: 1 })).toMatchObject({ count: 1, met: true, threshold: 1 });
+    expect(evaluate(lines, { thresholdOverride: 1 })).toMatchObject({ count: 1, met: false, threshold: 2 });
     const two = [...lines, sshLine(carol, { signer: 'carol@example.org' })];
     expect(evaluate(two, { thresholdOverride: 3 })).toMatchObject({ count: 2, met: false, threshold: 3 });
   });
@@ -161,7 +161,7 @@ describe('evaluateLines', () => {
       );
       const v = evaluate(
         [sshLine(alicePhone, { signer: 'alice@corp.example' }), sshLine(aliceLaptop, { signer: 'alice@example.org' }), sshLine(bob, { signer: 'bob@example.org' })],
-        { allowedSigners: file, exclusions: writtenBy('alice@example.org'), thresholdOverride: 1 },
+        { allowedSigners: file, exclusions: writtenBy('alice@example.org'), policy: policy({ threshold: 1 }) },
       );
       expect(v.lines.map((l) => l.status)).toEqual(['not-counted', 'not-counted', 'counted']);
       expect(v.lines[0].reason).toMatch(/author \(alice@example\.org, the same signer in allowed_signers\) does not count/);
@@ -208,7 +208,7 @@ describe('evaluateLines', () => {
   it('reports a line that does not parse, and still counts the others', () => {
     const broken = 'countersign-v1 approve bob@example.org yesterday AAAA';
     const truncated = sshLine(carol, { signer: 'carol@example.org' }).slice(0, 120);
-    const v = evaluate([broken, truncated, sshLine(bob, { signer: 'bob@example.org' })], { thresholdOverride: 1 });
+    const v = evaluate([broken, truncated, sshLine(bob, { signer: 'bob@example.org' })], { policy: policy({ threshold: 1 }) });
     expect(v).toMatchObject({ count: 1, met: true, signers: ['bob@example.org'] });
     expect(v.lines[0]).toMatchObject({ ok: false, counted: false, signer: 'bob@example.org', time: '?' });
     expect(v.lines[0].reason).toMatch(/^unreadable line: /);
@@ -229,7 +229,7 @@ describe('evaluateLines', () => {
 
   describe('passkey signatures', () => {
     it('count when the key is trusted and the authenticator verified the user', () => {
-      const v = evaluate([passkeyLine()], { thresholdOverride: 1, policy: policy({ rpIds: ['sign.example.org'], origins: ['https://sign.example.org'] }) });
+      const v = evaluate([passkeyLine()], { policy: policy({ threshold: 1, ...STRICT }) });
       expect(v.lines[0]).toMatchObject({ signer: 'erin@example.org', ok: true, counted: true });
       expect(v.met).toBe(true);
     });
@@ -254,7 +254,7 @@ describe('evaluateLines', () => {
       expect(v.lines[0].ok).toBe(false);
       expect(v.lines[0].reason).toMatch(/origin/);
       // origins not set: no passkey counts, and the reason names the line to add.
-      const unset = evaluate([passkeyLine()], { policy: policy({ rpIds: ['sign.example.org'] }), thresholdOverride: 1 });
+      const unset = evaluate([passkeyLine()], { policy: policy({ rpIds: ['sign.example.org'], threshold: 1 }) });
       expect(unset.lines[0]).toMatchObject({ ok: false, counted: false, status: 'invalid' });
       expect(unset.lines[0].reason).toBe(
         'passkey signatures count only from origins the policy names: add "origins": ["https://sign.example.org"] to .countersign/policy.json',

@@ -5,7 +5,7 @@ import { resolveCommit, type CommitInfo } from '../git/commit';
 import { readNoteLines } from '../notes/store';
 import { isOurLine, parseNoteLine, statementFor, type NoteLine } from '../notes/line';
 import type { Policy } from '../policy/policy';
-import type { TrustedPolicy } from '../policy/trusted';
+import { policyForCommit, type TrustedPolicy } from '../policy/trusted';
 import { exclusionsForCommits, type Exclusion } from './exclusions';
 import { PRINCIPAL_RE, TIME_RE, VERDICT_RE } from '../statement/fields';
 import { statementBytes } from '../statement/statement';
@@ -67,6 +67,10 @@ export interface CommitVerdict extends LinesVerdict {
   tree: string;
   /** The commit author's e-mail address. */
   author: string;
+  /** Where the policy this verdict applies was read: the trusted ref, or the commit's first parent when the commit is already on it. */
+  policyFrom?: string;
+  /** The commit the policy files were read at. */
+  policyCommit?: string;
 }
 
 export interface EvaluateLinesInput {
@@ -84,6 +88,7 @@ export interface EvaluateLinesInput {
   policy: Policy;
   allowedSigners: AllowedSigner[];
   now: Date;
+  /** Raises the policy's threshold; a lower value is ignored (the policy's threshold applies). */
   thresholdOverride?: number;
 }
 
@@ -227,7 +232,8 @@ export function evaluateLines(input: EvaluateLinesInput): LinesVerdict {
 
 function evaluateLinesUncached(input: EvaluateLinesInput): LinesVerdict {
   const { policy } = input;
-  const threshold = input.thresholdOverride ?? policy.threshold;
+  // An override may raise the bar, never lower it (the CLI refuses a lower one outright).
+  const threshold = Math.max(input.thresholdOverride ?? 0, policy.threshold);
   const exclusions = input.exclusions;
   const excludedAuthor = exclusions.find((e) => e.role === 'author')?.email;
   const failures = input.failures ?? [];
@@ -393,11 +399,14 @@ export async function evaluateCommit(input: EvaluateCommitInput): Promise<Commit
 export async function evaluateResolvedCommit(
   input: Omit<EvaluateCommitInput, 'commit'> & { commit: Pick<CommitInfo, 'id' | 'tree' | 'author'> },
 ): Promise<CommitVerdict> {
-  const { policy, allowedSigners } = input.trusted;
   const { commit } = input;
+  // A commit already on the trusted ref is judged by the policy from before it (policyForCommit).
+  const full = 'commit' in input.trusted && 'allowedSignersText' in input.trusted ? (input.trusted as TrustedPolicy) : null;
+  const trusted = full ? await policyForCommit(input.repoDir, full, commit.id) : input.trusted;
+  const { policy, allowedSigners } = trusted;
   const [lines, excl] = await Promise.all([
     readNoteLines(input.repoDir, input.notesRef ?? policy.notesRef, commit.id),
-    exclusionsForCommits(input.repoDir, [commit.id], input.trusted),
+    exclusionsForCommits(input.repoDir, [commit.id], trusted, input.now),
   ]);
   const verdict = evaluateLines({
     lines,
@@ -412,5 +421,6 @@ export async function evaluateResolvedCommit(
     now: input.now ?? new Date(),
     thresholdOverride: input.thresholdOverride,
   });
-  return { commit: commit.id, tree: commit.tree, author: commit.author.email, ...verdict };
+  const from = full ? { policyFrom: (trusted as TrustedPolicy).refName, policyCommit: (trusted as TrustedPolicy).commit } : {};
+  return { commit: commit.id, tree: commit.tree, author: commit.author.email, ...from, ...verdict };
 }

@@ -160,10 +160,11 @@ async function ensureClone(dir: string, remote: string): Promise<void> {
 
 async function fetchBranches(dir: string): Promise<void> {
   await runGit(['fetch', '--quiet', '--prune', '--no-tags', '--no-write-fetch-head', REMOTE], { cwd: dir });
-  // origin/HEAD names the remote's default branch (where the trusted policy is read); asking the
-  // remote costs a round trip, so only when it is not known yet.
-  const head = await runGit(['symbolic-ref', '--quiet', `refs/remotes/${REMOTE}/HEAD`], { cwd: dir, allowFailure: true });
-  if (head.code !== 0) await runGit(['remote', 'set-head', REMOTE, '--auto'], { cwd: dir, allowFailure: true });
+  // origin/HEAD names the remote's default branch (where the trusted policy is read). Asked of the
+  // remote on every fetch (one round trip), so that a renamed default branch is followed at once:
+  // the gate never guesses a default (lib/policy/trusted.ts), and a stale origin/HEAD could name a
+  // branch that is no longer the protected one.
+  await runGit(['remote', 'set-head', REMOTE, '--auto'], { cwd: dir, allowFailure: true });
 }
 
 export function repoNotFound(name: string): CountersignError {

@@ -1,4 +1,5 @@
 import { evaluateResolvedCommit } from '../../gate/evaluate';
+import { CountersignError } from '../../errors';
 import { resolveCommit } from '../../git/commit';
 import { loadTrustedPolicy } from '../../policy/trusted';
 import { flag, parseCommandArgs, positiveInt, str } from '../args';
@@ -18,7 +19,7 @@ under review.
   --repo DIR         the git clone (default: the current directory)
   --remote NAME      remote to fetch the notes from; its default branch holds the policy (default: origin)
   --policy-ref REF   read .countersign/ from REF instead (e.g. refs/remotes/origin/main)
-  --threshold N      require N distinct signers instead of the policy's threshold
+  --threshold N      require N distinct signers, at least the policy's threshold (raise only)
   --json             print JSON instead of a table
   --no-fetch         use the local notes only
   -h, --help         this help
@@ -53,6 +54,12 @@ export const verifyCommand: Command = {
     const thresholdOverride = positiveInt('verify', str(args, 'threshold'), '--threshold');
 
     const trusted = await loadTrustedPolicy(repo, str(args, 'policy-ref'), { remote });
+    if (thresholdOverride !== undefined && thresholdOverride < trusted.policy.threshold) {
+      throw new CountersignError(
+        'bad-input',
+        `--threshold ${thresholdOverride} is below the policy's threshold ${trusted.policy.threshold} on ${trusted.refName}: --threshold may raise the bar, never lower it`,
+      );
+    }
     // Every commit is resolved before anything is fetched or printed: a typo fails the whole run cleanly.
     const commits = [];
     for (const rev of args.positionals) commits.push(await resolveCommit(repo, rev, { allowRevisions: true }));
@@ -77,7 +84,7 @@ export const verifyCommand: Command = {
               ref: trusted.ref,
               commit: trusted.commit,
               repository: policy.repository,
-              threshold: thresholdOverride ?? policy.threshold,
+              threshold: Math.max(thresholdOverride ?? 0, policy.threshold),
               namespace: policy.namespace,
               notesRef: policy.notesRef,
             },
@@ -89,6 +96,12 @@ export const verifyCommand: Command = {
       );
     } else {
       io.stdout.write(formatVerifyTable(trusted, results));
+      // A commit already on the trusted ref is judged by the policy from before it: say so.
+      for (const r of results) {
+        if (r.policyCommit && r.policyCommit !== trusted.commit) {
+          io.stdout.write(`${r.commit.slice(0, 12)}: policy read from ${r.policyFrom} (${r.policyCommit.slice(0, 12)})\n`);
+        }
+      }
     }
     // Why a commit fails whatever its approvals, and what the verdict rests on (e.g. an author
     // field nobody verified): on stderr, once each, so that CI logs show them beside the table.
