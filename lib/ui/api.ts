@@ -47,6 +47,10 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
   } catch {
     parsed = undefined;
   }
+  if (res.status === 401 && typeof window !== 'undefined') {
+    // The session is gone (expired, revoked, signed out): nothing of it may stay readable offline.
+    void import('./offline-cache').then((m) => m.clearOfflineCache()).catch(() => undefined);
+  }
   if (!res.ok) throw new ApiError(res.status, errorMessageFrom(res.status, parsed));
   return parsed as T;
 }

@@ -95,7 +95,7 @@ describe('offline cache', () => {
 
   it('fails soft where IndexedDB does not exist (server, old browsers)', async () => {
     expect(typeof indexedDB).toBe('undefined');
-    await expect(saveInbox([])).resolves.toBeUndefined();
+    await expect(saveInbox('ann', [])).resolves.toBeUndefined();
     await expect(loadInbox()).resolves.toBeNull();
   });
 });
