@@ -31,6 +31,23 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
+let reviewed: string;
+
+/** A change on a review branch of the remote, made on top of main (after the trust commit). */
+async function changeAfterTrust(): Promise<string> {
+  const work = await mkdtemp(path.join(h.root, 'change-'));
+  await gitIn(h.root, 'clone', '--quiet', h.remote, work);
+  await gitIn(work, 'commit', '--quiet', '--allow-empty', '-m', 'A change to review');
+  const id = (await gitIn(work, 'rev-parse', 'HEAD')).trim();
+  await gitIn(work, 'push', '--quiet', 'origin', 'HEAD:refs/heads/review');
+  await h.app.repo('demo').refresh({ maxAgeMs: 0 });
+  // Fetched; the branch goes again, so that the demo commits stay reachable from main alone.
+  await gitIn(work, 'push', '--quiet', 'origin', ':refs/heads/review');
+  await h.app.repo('demo').refresh({ maxAgeMs: 0 });
+  await rm(work, { recursive: true, force: true });
+  return id;
+}
+
 async function treeOf(commit: string): Promise<string> {
   return (await gitIn(h.remote, 'rev-parse', `${commit}^{tree}`)).trim();
 }
@@ -75,7 +92,10 @@ describe('approving a commit with a passkey', () => {
 
   it('counts approvals once the keys are trusted, and meets the threshold with two signers', async () => {
     await trustOnRemote(h, [bob.allowedSignersLine, carol.allowedSignersLine]);
-    const commit = h.commits[3];
+    // A change made after the keys were trusted: a commit already on main is judged by the policy
+    // before it (its first parent), so keys trusted later never count for it.
+    reviewed = await changeAfterTrust();
+    const commit = reviewed;
     const first = await approve(h.app, bob.user, bob.passkey, commit);
     expect(first.result).toMatchObject({ status: 'published', counted: true, policy: { count: 1, met: false } });
     expect(first.result.warning).toBeUndefined();
@@ -95,7 +115,7 @@ describe('approving a commit with a passkey', () => {
   });
 
   it('approving twice is harmless: the second answer is "already" and no line is added', async () => {
-    const commit = h.commits[3];
+    const commit = reviewed;
     const before = await remoteNoteLines(h.remote, commit);
     const again = await approve(h.app, bob.user, bob.passkey, commit);
     expect(again.result.status).toBe('already');
@@ -130,7 +150,7 @@ describe('a double tap writes one line', () => {
 describe('a claim left by a server that died before writing its line', () => {
   it('is taken over once it is two minutes old: the approval is written and published', async () => {
     const commit = h.commits[0];
-    const fp = (await getReview(h.app, 'demo', h.commits[3], bob.user)).signatures.find((s) => s.signer === 'bob@example.org')!.fingerprint!;
+    const fp = (await getReview(h.app, 'demo', reviewed, bob.user)).signatures.find((s) => s.signer === 'bob@example.org')!.fingerprint!;
     const ghost = 'countersign-v1 approve bob@example.org 2026-01-01T00:00:00Z AAAA';
     await h.app.db.query(
       `insert into approval_claims(repo, commit_id, key_fingerprint, verdict, base, line, claimed_at) values ('demo', $1, $2, 'approve', '', $3, now() - interval '3 minutes')`,
@@ -257,10 +277,10 @@ describe('review screen data', () => {
 
 describe('requests and the inbox', () => {
   it('lists requested commits newest first with counts and whether the viewer signed', async () => {
-    await createRequest(h.app, { repo: 'demo', commit: h.commits[3], requestedBy: 'bob@example.org' });
+    await createRequest(h.app, { repo: 'demo', commit: reviewed, requestedBy: 'bob@example.org' });
     await createRequest(h.app, { repo: 'demo', commit: h.commits[4], requestedBy: 'bot:ci' });
     const inbox = await getInbox(h.app, carol.user);
-    expect(inbox.map((i) => i.commit).slice(0, 2)).toEqual([h.commits[4], h.commits[3]]);
+    expect(inbox.map((i) => i.commit).slice(0, 2)).toEqual([h.commits[4], reviewed]);
     expect(inbox[1]).toMatchObject({ count: 2, threshold: 2, met: true, viewerHasSigned: true, requestedBy: 'bob@example.org' });
     expect(inbox[0]).toMatchObject({ viewerHasSigned: false, requestedBy: 'bot:ci' });
     await expect(createRequest(h.app, { repo: 'demo', commit: 'a'.repeat(40), requestedBy: 'x' })).rejects.toMatchObject({ code: 'unknown-commit' });

@@ -115,7 +115,8 @@ describe('countersign sign', () => {
 describe('countersign verify', () => {
   it('fetches the notes into a fresh clone and passes a commit with two trusted signers', async () => {
     const r = await runCli(['verify', '--repo', ci, c1.id]);
-    expect(r.stderr).toBe('');
+    // The only remark: the author exclusion rests on the commit's own author field (no requireSignedCommits).
+    expect(r.stderr).toMatch(/^countersign: warning: the author's own approval is excluded by the commits' author and committer fields[^\n]*\n$/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${c1.id.slice(0, 12)}  Add widget 1`);
     expect(r.stdout).toContain('2/2 distinct trusted signers: met (bob@example.org, carol@example.org)');
@@ -141,12 +142,13 @@ describe('countersign verify', () => {
     expect(bySigner['dave@example.org'].reason).toMatch(/dave@example\.org/);
   });
 
-  it('--threshold overrides the policy in both directions', async () => {
+  it('--threshold raises the policy threshold, and refuses to lower it', async () => {
     const higher = await runCli(['verify', '--repo', ci, '--no-fetch', '--threshold', '3', c1.id]);
     expect(higher.code).toBe(1);
     expect(higher.stdout).toContain('2/3 distinct trusted signers: NOT MET');
     const lower = await runCli(['verify', '--repo', ci, '--no-fetch', '--threshold', '1', c1.id]);
-    expect(lower.code).toBe(0);
+    expect(lower.code).toBe(2);
+    expect(lower.stderr).toMatch(/--threshold may raise the bar, never lower it/);
   });
 
   it('reads the policy from the trusted ref: a change that adds its own signer does not count', async () => {
@@ -167,9 +169,11 @@ describe('countersign verify', () => {
     expect(r.stdout).toContain('0/2 distinct trusted signers: NOT MET');
     expect(r.stdout).toMatch(/FAILED +mallory@example\.org/);
 
-    // Only by naming the attacker's branch as the trusted ref would it pass: the ref is the trust decision.
+    // Even naming the attacker's branch as the trusted ref does not let the change approve itself:
+    // a commit on the trusted ref is judged by the policy of its first parent.
     const wrongTrust = await runCli(['verify', '--repo', demo.clone, '--policy-ref', 'refs/remotes/origin/feature', evil.id]);
-    expect(wrongTrust.code).toBe(0);
+    expect(wrongTrust.code).toBe(1);
+    expect(wrongTrust.stdout).toContain(`${evil.id.slice(0, 12)}: policy read from the parent of ${evil.id.slice(0, 12)}`);
   });
 
   it('counts a passkey approval made by the app, and refuses one whose authenticator did not verify the user', async () => {
