@@ -21,8 +21,30 @@ export function SignerLine({ line, fingerprint }: { line: string; fingerprint: s
   );
 }
 
-export function AllowedSignersHelp({ line, email, deviceName }: { line: string; email: string; deviceName: string }) {
+/**
+ * The policy.json lines without which no passkey approval counts (the gate's strict default): this
+ * server's RP ID and the origin the passkey was created on.
+ */
+export function policyLinesFor(rpId: string, origin: string): string {
+  return `"rpIds": [${JSON.stringify(rpId)}],\n"origins": [${JSON.stringify(origin)}]`;
+}
+
+export function AllowedSignersHelp({
+  line,
+  email,
+  deviceName,
+  rpId,
+  origin,
+}: {
+  line: string;
+  email: string;
+  deviceName: string;
+  /** This server's WebAuthn RP ID and the page's origin: what the repository's policy.json must name. */
+  rpId?: string;
+  origin?: string;
+}) {
   const cmds = addSignerCommands(line, email, deviceName);
+  const policyLines = rpId && origin ? policyLinesFor(rpId, origin) : null;
   return (
     <div className="space-y-3 text-sm">
       <h3 className="text-base font-semibold">Make your approvals count</h3>
@@ -46,6 +68,20 @@ export function AllowedSignersHelp({ line, email, deviceName }: { line: string; 
           matches the one shown here.
         </li>
       </ol>
+      {policyLines && (
+        <div className="space-y-2" data-testid="policy-lines">
+          <p>
+            Passkey approvals count only where the repository&apos;s <code className="font-mono">.countersign/policy.json</code>{' '}
+            names this server. If it does not yet, add these lines to it (same review as above):
+          </p>
+          <pre className="overflow-x-auto rounded-lg bg-surface p-3 font-mono text-xs leading-relaxed whitespace-pre-wrap break-all">
+            {policyLines}
+          </pre>
+          <div className="flex justify-end">
+            <CopyButton text={policyLines} label="Copy policy lines" />
+          </div>
+        </div>
+      )}
     </div>
   );
 }

@@ -29,7 +29,7 @@ export function Enroll({
   const [deviceName, setDeviceName] = useState('');
   const { busy, error, run } = useSubmit();
   const [status, setStatus] = useState<string | null>(null);
-  const [result, setResult] = useState<{ user: UserView; device: DeviceView } | null>(null);
+  const [result, setResult] = useState<{ user: UserView; device: DeviceView; rpId: string; origin: string } | null>(null);
   const [supported, setSupported] = useState(true);
   const resultHeading = useRef<HTMLHeadingElement>(null);
   const router = useRouter();
@@ -67,7 +67,8 @@ export function Enroll({
           response,
         });
         setStatus('Passkey created.');
-        setResult(r);
+        // The RP ID the passkey was made for and the origin it was made on: what policy.json must name.
+        setResult({ ...r, rpId: optionsJSON.rp.id ?? window.location.hostname, origin: window.location.origin });
         // Enrolling by invite also signs in: re-render the server parts (the header's navigation and
         // Sign out) now, since the layout is not rendered again on a client-side navigation.
         if (inviteToken) router.refresh();
@@ -91,7 +92,13 @@ export function Enroll({
         </div>
         <div className="card space-y-4">
           <SignerLine line={result.device.allowedSignersLine} fingerprint={result.device.fingerprint} />
-          <AllowedSignersHelp line={result.device.allowedSignersLine} email={result.user.email} deviceName={result.device.name} />
+          <AllowedSignersHelp
+            line={result.device.allowedSignersLine}
+            email={result.user.email}
+            deviceName={result.device.name}
+            rpId={result.rpId}
+            origin={result.origin}
+          />
         </div>
         {inviteToken && (
           <Link href="/" className="btn-primary w-full">
