@@ -6,7 +6,7 @@ import { evaluateLines, type LinesVerdict } from '../gate/evaluate';
 import { exclusionsForCommits } from '../gate/exclusions';
 import { lineBase, parseNoteLine } from '../notes/line';
 import { readNoteLines } from '../notes/store';
-import type { TrustedPolicy } from '../policy/trusted';
+import { policyForCommit, type TrustedPolicy } from '../policy/trusted';
 import { formatTime } from '../statement/fields';
 import { serializeStatement } from '../statement/statement';
 import { listCredentials } from '../store/credentials';
@@ -135,12 +135,14 @@ export interface ChangeVerdict {
  */
 export async function evaluateChange(
   repo: RepoHandle,
-  trusted: Pick<TrustedPolicy, 'policy' | 'allowedSigners'>,
+  trustedRef: TrustedPolicy,
   notesRef: string,
   head: Pick<CommitInfo, 'id' | 'tree' | 'parents'>,
   base: string,
   lines?: string[],
 ): Promise<ChangeVerdict> {
+  // As for a single commit: a head already on the trusted ref is judged by the policy from before it.
+  const trusted = await policyForCommit(repo.dir, trustedRef, head.id);
   const [all, ids] = await Promise.all([lines ? Promise.resolve(lines) : readNoteLines(repo.dir, notesRef, head.id), changeIds(repo.dir, base, head.id)]);
   const excl = await exclusionsForCommits(repo.dir, ids, trusted);
   const memo = new Map<string, Promise<boolean>>();
