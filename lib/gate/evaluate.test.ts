@@ -5,7 +5,7 @@ import { parsePolicy, type Policy } from '../policy/policy';
 import { formatPublicKey } from '../ssh/public-key';
 import { statementBytes } from '../statement/statement';
 import { createPasskey, createSoftSshKey, passkeySshSig, softSshSig, type SoftSshKey } from '../../tests/support/soft-authenticator';
-import { evaluateLines, type EvaluateLinesInput } from './evaluate';
+import { evaluateLines, evaluationCache, NOTE_BUDGET, type EvaluateLinesInput } from './evaluate';
 import type { Exclusion } from './exclusions';
 
 const REPO = 'acme/widgets';
@@ -363,5 +363,44 @@ describe('evaluateLines', () => {
 
   it('with no lines, nothing is counted', () => {
     expect(evaluate([])).toMatchObject({ count: 0, met: false, signers: [], lines: [] });
+  });
+
+  describe('what a note may cost', () => {
+    const strangers = Array.from({ length: 8 }, () => createSoftSshKey('ed25519'));
+    const planted = (n: number) => Array.from({ length: n }, (_, i) => sshLine(strangers[i % 8], { signer: `x${i}@example.net`, time: `2026-01-0${1 + (i % 9)}T00:00:${String(i % 60).padStart(2, '0')}Z` }));
+
+    it(`verifies at most ${NOTE_BUDGET.maxVerified} signatures, lines by listed keys first, and reports the rest "note too large"`, () => {
+      const lines = [...planted(NOTE_BUDGET.maxVerified + 20), sshLine(bob, { signer: 'bob@example.org' }), sshLine(carol, { signer: 'carol@example.org' })];
+      const v = evaluate(lines);
+      expect(v).toMatchObject({ count: 2, met: true });
+      const tooLarge = v.lines.filter((l) => l.reason?.startsWith('note too large'));
+      expect(tooLarge).toHaveLength(22);
+      expect(tooLarge.every((l) => l.status === 'invalid' && !l.counted)).toBe(true);
+      expect(v.lines.filter((l) => l.status === 'valid-untrusted')).toHaveLength(NOTE_BUDGET.maxVerified - 2);
+    });
+
+    it(`reads at most ${NOTE_BUDGET.maxBytes / 1024} KiB of a note's lines`, () => {
+      const one = planted(1)[0];
+      const filler = Array.from({ length: Math.ceil(NOTE_BUDGET.maxBytes / one.length) + 1 }, () => one);
+      const v = evaluate([...filler, sshLine(bob, { signer: 'bob@example.org' })], { policy: policy({ threshold: 1 }) });
+      expect(v.met).toBe(false);
+      expect(v.lines[v.lines.length - 1]).toMatchObject({ status: 'invalid', counted: false });
+      expect(v.lines[v.lines.length - 1].reason).toMatch(/^note too large: only the first 1024 KiB/);
+    });
+
+    it('decides the same note once (cached), but not past an allowed_signers validity boundary', () => {
+      evaluationCache.clear();
+      const lines = [sshLine(bob, { signer: 'bob@example.org' })];
+      const expiring = parseAllowedSigners(`bob@example.org valid-before="20260301" ${formatPublicKey(bob.sshKey)}\n`);
+      const input = { allowedSigners: expiring, policy: policy({ threshold: 1 }) };
+      expect(evaluate(lines, input).met).toBe(true);
+      expect(evaluate(lines, input).met).toBe(true);
+      expect(evaluationCache).toMatchObject({ hits: 1, misses: 1 });
+      const later = evaluate(lines, { ...input, now: new Date('2026-03-02T00:00:00Z') });
+      expect(later).toMatchObject({ met: false });
+      expect(later.lines[0].reason).toMatch(/expired/);
+      // Other exclusions are another verdict.
+      expect(evaluate(lines, { ...input, exclusions: writtenBy('bob@example.org') }).met).toBe(false);
+    });
   });
 });
