@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CountersignError } from '../errors';
 import { checkAllowedSigners, principalsForKey, type AllowedSigner } from '../allowed-signers';
 import { signerIdentities } from '../allowed-signers/identity';
 import { resolveCommit, type CommitInfo } from '../git/commit';
@@ -390,6 +391,20 @@ export interface EvaluateCommitInput {
   thresholdOverride?: number;
 }
 
+/**
+ * The policy a commit is judged by (policyForCommit). When there is none (the commit is on the
+ * trusted ref and its parent has no policy, e.g. the commit that introduced it), the commit cannot
+ * pass: the trusted policy is used to show its lines, with a failure saying why.
+ */
+export async function governingPolicy(repoDir: string, trusted: TrustedPolicy, commitId: string): Promise<{ trusted: TrustedPolicy; failures: string[] }> {
+  try {
+    return { trusted: await policyForCommit(repoDir, trusted, commitId), failures: [] };
+  } catch (e) {
+    if (!(e instanceof CountersignError) || e.code !== 'bad-policy') throw e;
+    return { trusted, failures: [`${commitId.slice(0, 12)} is on ${trusted.refName} and has no usable policy before it (${e.message}): it cannot be approved after the fact`] };
+  }
+}
+
 /** Reads the commit and its note lines (local notes: fetch first) and evaluates them against the trusted policy. */
 export async function evaluateCommit(input: EvaluateCommitInput): Promise<CommitVerdict> {
   return evaluateResolvedCommit({ ...input, commit: await resolveCommit(input.repoDir, input.commit) });
@@ -402,12 +417,14 @@ export async function evaluateResolvedCommit(
   const { commit } = input;
   // A commit already on the trusted ref is judged by the policy from before it (policyForCommit).
   const full = 'commit' in input.trusted && 'allowedSignersText' in input.trusted ? (input.trusted as TrustedPolicy) : null;
-  const trusted = full ? await policyForCommit(input.repoDir, full, commit.id) : input.trusted;
+  const governed = full ? await governingPolicy(input.repoDir, full, commit.id) : { trusted: input.trusted, failures: [] };
+  const trusted = governed.trusted;
   const { policy, allowedSigners } = trusted;
   const [lines, excl] = await Promise.all([
     readNoteLines(input.repoDir, input.notesRef ?? policy.notesRef, commit.id),
     exclusionsForCommits(input.repoDir, [commit.id], trusted, input.now),
   ]);
+  excl.failures = [...governed.failures, ...excl.failures];
   const verdict = evaluateLines({
     lines,
     repository: policy.repository,

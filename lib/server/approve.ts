@@ -2,7 +2,7 @@ import { generateAuthenticationOptions, type AuthenticationResponseJSON, type Pu
 import { AuthRequiredError } from '../auth/context';
 import { activeCredential, verifyAssertion } from '../auth/webauthn';
 import { CountersignError } from '../errors';
-import { evaluateLines, type LinesVerdict } from '../gate/evaluate';
+import { evaluateLines, governingPolicy, type LinesVerdict } from '../gate/evaluate';
 import { exclusionsForCommits } from '../gate/exclusions';
 import { formatNoteLine, parseNoteLine } from '../notes/line';
 import { readNoteLines, type PublishResult } from '../notes/store';
@@ -237,15 +237,19 @@ export async function approveVerify(
   if (statement.base !== undefined) {
     verdict = (await evaluateChange(repo, trusted, notesRef, commit, statement.base, after)).verdict;
   } else {
-    const excl = await exclusionsForCommits(repo.dir, [commit.id], trusted);
+    // As the review page and `countersign verify` judge it: a commit already on the trusted ref by
+    // the policy from before it (policyForCommit).
+    const { trusted: governing, failures } = await governingPolicy(repo.dir, trusted, commit.id);
+    const excl = await exclusionsForCommits(repo.dir, [commit.id], governing);
     verdict = evaluateLines({
       lines: after,
-      repository: trusted.policy.repository,
+      repository: governing.policy.repository,
       commit: commit.id,
       tree: commit.tree,
       ...excl,
-      policy: trusted.policy,
-      allowedSigners: trusted.allowedSigners,
+      failures: [...failures, ...excl.failures],
+      policy: governing.policy,
+      allowedSigners: governing.allowedSigners,
       now: new Date(),
     });
   }
