@@ -41,8 +41,9 @@ afterAll(async () => {
   await tmp?.cleanup();
 });
 
-async function demo(policy: Record<string, unknown>): Promise<DemoRepo> {
+async function demo(policy: Record<string, unknown>, objectFormat?: 'sha1' | 'sha256'): Promise<DemoRepo> {
   const d = await createDemoRepo({
+    ...(objectFormat ? { objectFormat } : {}),
     signers: [
       { principal: 'bob@example.org', publicKey: keys.bob.publicKeyText },
       { principal: 'carol@example.org', publicKey: keys.carol.publicKeyText },
@@ -106,6 +107,17 @@ describe('excludeAuthor: the committer too, and with requireSignedCommits the ve
     const after = await runCli(['verify', '--repo', d.clone, id]);
     expect(after.code).toBe(0);
     expect(after.stdout).toContain('1/1 distinct trusted signers: met (carol@example.org)');
+  });
+
+  it('requireSignedCommits in a SHA-256 repository: the gpgsig-sha256 signature is checked the same way', async () => {
+    const d = await demo({ threshold: 1, requireSignedCommits: true }, 'sha256');
+    const id = await commitAs(d, 'e.txt', { author: INTERN, committer: INTERN }, keys.carol);
+    expect(id).toHaveLength(64);
+    expect((await sign(d, keys.carol, 'carol@example.org', id)).code).toBe(0);
+    const r = await runCli(['verify', '--repo', d.clone, '--json', id]);
+    const [c] = JSON.parse(r.stdout).commits;
+    expect(c).toMatchObject({ failures: [], count: 0, met: false });
+    expect(c.exclusions).toContainEqual(expect.objectContaining({ email: 'carol@example.org', role: 'commit-signer', verified: true }));
   });
 
   it('requireSignedCommits: an unsigned commit, or one signed by a key allowed_signers does not list, fails whatever its approvals', async () => {
