@@ -2,11 +2,11 @@ import { CountersignError, isCountersignError } from '../errors';
 import { branchesContaining, type CommitInfo } from '../git/commit';
 import { changeIds, countChange, isAncestor, listChange, mergeBase, resolveRevision } from '../git/change';
 import { changeDiff } from '../git/diff';
-import { evaluateLines, type LinesVerdict } from '../gate/evaluate';
+import { evaluateLines, governingPolicy, type LinesVerdict } from '../gate/evaluate';
 import { exclusionsForCommits } from '../gate/exclusions';
 import { lineBase, parseNoteLine } from '../notes/line';
 import { readNoteLines } from '../notes/store';
-import { policyForCommit, type TrustedPolicy } from '../policy/trusted';
+import type { TrustedPolicy } from '../policy/trusted';
 import { formatTime } from '../statement/fields';
 import { serializeStatement } from '../statement/statement';
 import { listCredentials } from '../store/credentials';
@@ -142,7 +142,7 @@ export async function evaluateChange(
   lines?: string[],
 ): Promise<ChangeVerdict> {
   // As for a single commit: a head already on the trusted ref is judged by the policy from before it.
-  const trusted = await policyForCommit(repo.dir, trustedRef, head.id);
+  const { trusted, failures } = await governingPolicy(repo.dir, trustedRef, head.id);
   const [all, ids] = await Promise.all([lines ? Promise.resolve(lines) : readNoteLines(repo.dir, notesRef, head.id), changeIds(repo.dir, base, head.id)]);
   const excl = await exclusionsForCommits(repo.dir, ids, trusted);
   const memo = new Map<string, Promise<boolean>>();
@@ -165,6 +165,7 @@ export async function evaluateChange(
     commit: head.id,
     tree: head.tree,
     ...excl,
+    failures: [...failures, ...excl.failures],
     policy: trusted.policy,
     allowedSigners: trusted.allowedSigners,
     now: new Date(),
