@@ -9,6 +9,7 @@ import { formatPublicKey } from '../../ssh/public-key';
 import { dearmorSshSig, parseSshSig, verifySshSig } from '../../sshsig';
 import { checkPrincipal, checkVerdict, formatTime } from '../../statement/fields';
 import { statementBytes } from '../../statement/statement';
+import { changeCommits, mergeBase } from '../../git/ancestry';
 import { resolveCommit } from '../../git/commit';
 import { CountersignError } from '../../errors';
 import { flag, parseCommandArgs, requireStr, str } from '../args';
@@ -26,6 +27,8 @@ adds it as one line to the commit's note and pushes the notes to the remote.
   --repo DIR           the git clone (default: the current directory)
   --key FILE           SSH private key (or its .pub with the key in ssh-agent)
   --identity PRINCIPAL your principal in .countersign/allowed_signers (usually your e-mail)
+  --base REV           sign the change from merge-base(REV, COMMIT) to COMMIT (its head), as a
+                       review of all its commits: the statement (v2) names that base
   --verdict WORD       what you say about the commit (default: approve)
   --remote NAME        remote to publish to and whose default branch holds the policy (default: origin)
   --policy-ref REF     read .countersign/policy.json from REF instead of the remote's default branch
@@ -49,6 +52,7 @@ export const signCommand: Command = {
         key: { type: 'string' },
         identity: { type: 'string' },
         verdict: { type: 'string' },
+        base: { type: 'string' },
         remote: { type: 'string' },
         'policy-ref': { type: 'string' },
         'no-push': { type: 'boolean' },
@@ -69,8 +73,20 @@ export const signCommand: Command = {
     const trusted = await loadTrustedPolicy(repo, str(args, 'policy-ref'), { remote });
     const { policy } = trusted;
     const commit = await resolveCommit(repo, args.positionals[0], { allowRevisions: true });
+    // A change: its base is where the head's history meets REV (the branch it targets), as a forge's diff shows it.
+    const baseRev = str(args, 'base');
+    let base: string | undefined;
+    let changeIds = [commit.id];
+    if (baseRev !== undefined) {
+      const target = await resolveCommit(repo, baseRev, { allowRevisions: true });
+      const found = await mergeBase(repo, target.id, commit.id);
+      if (!found) throw new CountersignError('bad-input', `--base ${baseRev} has no history in common with ${commit.id.slice(0, 12)}; nothing to review against`);
+      if (found === commit.id) throw new CountersignError('bad-input', `${commit.id.slice(0, 12)} is already in ${baseRev}: the change is empty`);
+      base = found;
+      changeIds = (await changeCommits(repo, base, commit.id)).commits;
+    }
     const time = formatTime(new Date());
-    const message = statementBytes({ repository: policy.repository, commit: commit.id, tree: commit.tree, verdict, signer: identity, time });
+    const message = statementBytes({ repository: policy.repository, commit: commit.id, tree: commit.tree, ...(base ? { base } : {}), verdict, signer: identity, time });
 
     const armored = await sshKeygenSign(keyPath, policy.namespace, message);
     let signature: Uint8Array;
@@ -94,13 +110,13 @@ export const signCommand: Command = {
 
     // Would it count? Tell the signer now rather than let them find out in CI: the gate's own
     // judgement of this one line, so the warning can never disagree with `countersign verify`.
-    const line = formatNoteLine({ verdict, signer: identity, time, signature });
+    const line = formatNoteLine({ verdict, signer: identity, time, ...(base ? { base } : {}), signature });
     const [own] = evaluateLines({
       lines: [line],
       repository: policy.repository,
       commit: commit.id,
       tree: commit.tree,
-      ...(await exclusionsForCommits(repo, [commit.id], trusted)),
+      ...(await exclusionsForCommits(repo, changeIds, trusted)),
       policy,
       allowedSigners: trusted.allowedSigners,
       now: new Date(),
@@ -110,12 +126,14 @@ export const signCommand: Command = {
       warnings.push(`this signature will not count until the policy on ${trusted.refName} trusts it: ${own.reason}`);
     } else if (policy.excludeAuthor && commit.author.email.toLowerCase() === identity.toLowerCase()) {
       warnings.push(`you are the commit's author; the policy does not count the author's own approval`);
+    } else if (!own.counted && own.reason) {
+      warnings.push(`this signature does not count: ${own.reason}`);
     }
 
     const { added } = await appendNoteLines(repo, policy.notesRef, [{ commit: commit.id, line }]);
     const short = commit.id.slice(0, 12);
     io.stdout.write(
-      `Signed ${short} ("${commit.title}") as ${identity}: ${verdict}, ${sshKeygenTypeName(ownKey.type)} key ${selfCheck.fingerprint}\n`,
+      `Signed ${short} ("${commit.title}")${base ? ` as a change of ${changeIds.length} commit(s) since ${base.slice(0, 12)}` : ''} as ${identity}: ${verdict}, ${sshKeygenTypeName(ownKey.type)} key ${selfCheck.fingerprint}\n`,
     );
     if (added === 0) io.stdout.write(`The same line was already in ${policy.notesRef}.\n`);
     for (const w of warnings) io.stderr.write(`countersign: warning: ${w}\n`);
