@@ -84,8 +84,10 @@ export class CandidateIndex {
   }
 
   /**
-   * Heads of approved changes that change every one of `paths` (the diff of a squash commit
-   * against P), exact path sets first, then newest first; at most MAX_CANDIDATES.
+   * Heads of approved changes whose change B..H touches exactly `paths` (the diff of a squash
+   * commit against P), newest first; at most MAX_CANDIDATES. Exact, not a superset: one commit
+   * of a rebased run touches part of its change's paths and is found by the run's tip instead; a
+   * squash whose diff differs (main already had part of the change) is refused, which is safe.
    */
   forPaths(paths: string[]): CommitInfo[] {
     if (paths.length === 0) return [];
@@ -95,8 +97,8 @@ export class CandidateIndex {
       if (!list) return [];
       if (!rarest || list.length < rarest.length) rarest = list;
     }
-    const matching = rarest!.filter((ch) => paths.every((p) => ch.paths.has(p)));
-    matching.sort((a, b) => Number(b.paths.size === paths.length) - Number(a.paths.size === paths.length) || b.head.committer.timestamp - a.head.committer.timestamp);
+    const matching = rarest!.filter((ch) => ch.paths.size === paths.length && paths.every((p) => ch.paths.has(p)));
+    matching.sort((a, b) => b.head.committer.timestamp - a.head.committer.timestamp);
     const heads: CommitInfo[] = [];
     for (const ch of matching) if (!heads.some((h) => h.id === ch.head.id)) heads.push(ch.head);
     return heads.slice(0, MAX_CANDIDATES);
