@@ -190,6 +190,33 @@ describe('does not carry over', () => {
     expect(JSON.parse(range.stdout).steps.map((s: { covered: boolean }) => s.covered)).toEqual([false, false, true]);
   });
 
+  it('a squash whose content was edited while squashing', async () => {
+    const d = await repo();
+    const head = await topic(d);
+    await approveBoth(d, head, 'main');
+    await d.git(['merge', '-q', '--squash', 'topic']);
+    await writeFile(join(d.clone, 'src/topic-a.txt'), 'a, and a little extra\n');
+    await d.git(['add', 'src/topic-a.txt']);
+    await d.git(['commit', '-q', '-m', 'Topic (squashed)']);
+    const r = await verify(d, 'main');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/squash of [0-9a-f]{12}: the landed tree is not what merging [0-9a-f]{12} onto [0-9a-f]{12} gives/);
+  });
+
+  it('a squash made from a stale base: it would undo what main did meanwhile', async () => {
+    const d = await repo();
+    const head = await topic(d);
+    await approveBoth(d, head, 'main');
+    await mainMoves(d);
+    // The head's own tree put on main: "squashed" as the reviewer saw it, dropping main's new commit.
+    const stale = await d.git(['commit-tree', `${head}^{tree}`, '-p', 'main', '-m', 'Topic (squashed from an old checkout)']);
+    await d.git(['update-ref', 'refs/heads/main', stale]);
+    const r = await verify(d, 'main');
+    expect(r.code).toBe(1);
+    // Its diff against main also deletes main's new file, so no approved change matches it at all.
+    expect(r.stdout).toMatch(/NOT covered: signed directly: 0 of 2; it is not the merge, squash or rebase of an approved change/);
+  });
+
   it('a conflict resolved by hand', async () => {
     const d = await repo();
     await d.git(['checkout', '-q', '-b', 'topic', 'main']);
