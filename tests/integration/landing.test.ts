@@ -293,3 +293,31 @@ describe('does not carry over', () => {
     expect(r.stdout).toMatch(/has 1 of 2 approvals that count for this landing: commit [0-9a-f]{12}'s author does not count/);
   });
 });
+
+describe('audit and usage', () => {
+  it('audit summarises a branch: covered by kind, each uncovered step with why', async () => {
+    const d = await repo();
+    const since = await rev(d, 'main');
+    await topic(d);
+    await approveBoth(d, await rev(d, 'topic'), 'main');
+    await d.git(['merge', '-q', '--no-ff', '-m', 'Merge topic', 'topic']);
+    const unreviewed = await d.commit({ 'src/late.txt': 'x\n' }, 'Late fix');
+    const r = await runCli(['audit', '--repo', d.clone, '--no-fetch', '--branch', 'main', '--since', since]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('covered: 1 (merge 1)\nuncovered: 1');
+    expect(r.stdout).toContain(`${unreviewed.id.slice(0, 12)}  Late fix\n  NOT covered:`);
+    const json = JSON.parse((await runCliInProcess(['audit', '--repo', d.clone, '--no-fetch', '--json', '--branch', 'main', '--since', since])).stdout);
+    expect(json).toMatchObject({ branch: 'main', ok: false, from: since });
+    expect(json.steps.map((s: { covered: boolean }) => s.covered)).toEqual([true, false]);
+  });
+
+  it('refuses a malformed range, and COMMIT together with --range (exit 2, one line)', async () => {
+    const d = await repo();
+    const bad = await verify(d, '--range', 'main');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^countersign: verify: --range must be OLD\.\.NEW/);
+    const both = await verify(d, '--range', 'main~1..main', 'main');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give either COMMIT\.\.\. or --range OLD\.\.NEW, not both/);
+  });
+});
