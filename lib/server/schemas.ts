@@ -45,12 +45,12 @@ export const registerVerifyBody = z.strictObject({
 });
 export const emptyBody = z.looseObject({});
 export const loginVerifyBody = z.strictObject({ response: authenticationResponse });
-export const renameBody = z.strictObject({ name: text(200).min(1) });
-export const inviteBody = z.strictObject({ email: text(254).min(3), admin: z.boolean().optional() });
-export const tokenBody = z.strictObject({ name: text(100).min(1) });
+export const renameBody = z.strictObject({ name: z.string().min(1).max(200) });
+export const inviteBody = z.strictObject({ email: z.string().min(3).max(254), admin: z.boolean().optional() });
+export const tokenBody = z.strictObject({ name: z.string().min(1).max(100) });
 /** A change's base as an approval names it: the full id the change page shows. */
 const baseId = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'base must be a full lowercase commit id');
 /** `base`: a branch name, a full or abbreviated id; the request then asks for the change from there. */
-export const requestBody = z.strictObject({ repo: text(200).min(1), commit: text(200).min(1), base: text(200).min(1).optional() });
+export const requestBody = z.strictObject({ repo: z.string().min(1).max(200), commit: z.string().min(1).max(200), base: z.string().min(1).max(200).optional() });
 export const approveOptionsBody = z.strictObject({ verdict: z.literal('approve'), base: baseId.optional() });
-export const approveVerifyBody = z.strictObject({ approvalId: id, base: baseId.optional(), response: authenticationResponse });
+export const approveVerifyBody = z.strictObject({ approvalId: z.string().min(1).max(100), base: baseId.optional(), response: authenticationResponse });
