@@ -292,6 +292,18 @@ describe('does not carry over', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/has 1 of 2 approvals that count for this landing: commit [0-9a-f]{12}'s author does not count/);
   });
+
+  it('… nor for its head verified on its own (the same change, fast-forwarded)', async () => {
+    const d = await repo();
+    await d.git(['checkout', '-q', '-b', 'topic', 'main']);
+    await d.commit({ 'src/x.txt': 'x\n' }, 'topic: by carol', CAROL);
+    const head = (await d.commit({ 'src/y.txt': 'y\n' }, 'topic: by ada')).id;
+    await approveBoth(d, head, 'main');
+    const r = await verify(d, '--json', head);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).commits[0]).toMatchObject({ met: false, covered: false });
+    expect(JSON.parse(r.stdout).commits[0].refusals[0]).toMatch(/^signed directly: 1 of 2 count for the change \(commit [0-9a-f]{12}'s author does not count/);
+  });
 });
 
 describe('audit and usage', () => {

@@ -1,4 +1,5 @@
 import { evaluateResolvedCommit, governingPolicy } from '../../gate/evaluate';
+import { evaluateApproval } from '../../landing/approval';
 import { LandingContext } from '../../landing/context';
 import { Candidates, carryOver, type Coverage } from '../../landing/coverage';
 import { verifyRange } from '../../landing/range';
@@ -88,13 +89,21 @@ export const verifyCommand: Command = {
     const candidates = new Candidates(ctx);
     for (const c of commits) {
       const v = await evaluateResolvedCommit({ repoDir: repo, commit: c, trusted, now, thresholdOverride });
+      const governed = await governingPolicy(repo, trusted, c.id);
+      // Signed directly, by the carry-over rule's own reading (H = S): a v2 line's base must be an
+      // ancestor of the first parent, and the authors of every commit in base..S are excluded.
+      const direct = v.met ? await evaluateApproval(ctx, { head: c, parent: c.parents[0] ?? null, steps: 1, trusted: governed.trusted, now, thresholdOverride }) : null;
+      if (v.met && direct && !direct.met) {
+        const why = direct.lines.find((l) => !l.counted && l.ok && l.reason)?.reason;
+        results.push({ ...v, met: false, title: c.title, covered: false, coverage: null, refusals: [`signed directly: ${direct.count} of ${direct.threshold} count for the change${why ? ` (${why})` : ''}`] });
+        continue;
+      }
       if (v.met) {
         const coverage: Coverage = { covered: true, how: 'direct', head: c.id, bases: [], parent: c.parents[0] ?? null, steps: 1, signers: v.signers, count: v.count, threshold: v.threshold, refusals: [] };
         results.push({ ...v, title: c.title, covered: true, coverage, refusals: [] });
         continue;
       }
       // Not signed enough itself: is it the merge or squash of an approved change? Judged by the same policy.
-      const governed = await governingPolicy(repo, trusted, c.id);
       const carried = governed.failures.length === 0 ? await carryOver(ctx, c, governed.trusted, { now, thresholdOverride, candidates }) : null;
       const refusals = [`signed directly: ${v.count} of ${v.threshold}`, ...(carried?.refusals ?? governed.failures)];
       results.push({ ...v, title: c.title, covered: carried?.covered ?? false, coverage: carried?.covered ? carried : null, refusals });
