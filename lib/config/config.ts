@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CountersignError } from '../errors';
+import { parseTrustProxy } from './trust-proxy';
 import { REPOSITORY_RE } from '../statement/fields';
 
 /**
@@ -19,7 +20,12 @@ const NOTES_REF_RE = /^refs\/notes\/[A-Za-z0-9._\/-]+$/;
 const REF_RE = /^refs\/[A-Za-z0-9._\/-]+$/;
 
 const repositorySchema = z.object({
-  name: z.string().regex(REPOSITORY_RE, 'use 1–200 printable ASCII characters without spaces').refine((s) => !s.includes('/'), 'a repository name cannot contain "/" (it is a URL path segment)'),
+  // The name is a URL path segment and names the server's clone under the data directory.
+  name: z
+    .string()
+    .regex(REPOSITORY_RE, 'use 1–200 printable ASCII characters without spaces')
+    .refine((s) => !/[/\\]/.test(s), 'a repository name cannot contain "/" or "\\" (it is a URL path segment and a folder name)')
+    .refine((s) => s !== '.' && s !== '..', 'a repository cannot be named "." or ".." (it would name a folder outside the clones)'),
   remote: z.string().min(1, 'give the URL or path of the remote'),
   /** Default: the trusted policy's notesRef (itself refs/notes/countersign unless set); if given, it must agree with the policy. */
   notesRef: z.string().regex(NOTES_REF_RE, 'expected refs/notes/<name>').optional(),
@@ -51,6 +57,8 @@ const fileSchema = z
     demo: z.boolean().optional(),
     /** E-mail of the first admin, whose invite the server prints while nobody is enrolled. */
     adminEmail: z.string().optional(),
+    /** Reverse proxies whose X-Forwarded-For is believed: addresses, CIDR blocks, or "loopback". */
+    trustProxy: z.union([z.string(), z.array(z.string())]).optional(),
   })
   .strict();
 
@@ -68,6 +76,8 @@ export interface Config {
   repositories: RepositoryConfig[];
   demo: boolean;
   adminEmail: string;
+  /** Proxies whose forwarded headers name the client (lib/server/client-address.ts); empty: none. */
+  trustProxy: string[];
   /** Where the configuration came from, for messages. */
   source: string;
 }
@@ -149,7 +159,13 @@ export function loadConfig(opts: { env?: Env; cwd?: string } = {}): Config {
   }
   const adminEmail = (env.COUNTERSIGN_ADMIN_EMAIL || f.adminEmail || 'admin@localhost').toLowerCase();
   if (!EMAIL_RE.test(adminEmail)) fail(source, `admin e-mail ${JSON.stringify(adminEmail)} is not an e-mail address`);
-  return { dataDir, port, rpId, rpName, origins, publicUrl, databaseUrl, repositories, demo, adminEmail, source };
+  const trustProxyText = env.COUNTERSIGN_TRUST_PROXY;
+  const trustProxy = (trustProxyText !== undefined && trustProxyText !== '' ? trustProxyText.split(',') : typeof f.trustProxy === 'string' ? [f.trustProxy] : (f.trustProxy ?? []))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const proxies = parseTrustProxy(trustProxy);
+  if ('error' in proxies) fail(trustProxyText ? 'environment' : source, `trustProxy: ${proxies.error}`);
+  return { dataDir, port, rpId, rpName, origins, publicUrl, databaseUrl, repositories, demo, adminEmail, trustProxy, source };
 }
 
 function isUrlLike(s: string): boolean {

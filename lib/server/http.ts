@@ -8,13 +8,19 @@ import type { z } from 'zod';
 import { apiTokenFromHeader } from '../auth/api-tokens';
 import { AuthRequiredError } from '../auth/context';
 import { createRateLimiter, type RateLimiter } from '../auth/rate-limit';
-import { readCookie, userForSessionToken } from '../auth/sessions';
+import { SESSION_COOKIE, userForSessionToken } from '../auth/sessions';
 import { isCountersignError, type CountersignErrorCode } from '../errors';
 import type { ApiTokenRow } from '../store/api-tokens';
 import { getApp, type App } from './app';
+import { parseTrustProxy, type ProxyList } from '../config/trust-proxy';
+import { clientAddress, installPeerAddressHook } from './client-address';
+import { isCleanText } from './schemas';
 import type { UserView } from './types';
 
 export const DEFAULT_MAX_BODY = 64 * 1024;
+
+// Normally installed at start (lib/server/startup.ts); here too, so that no server runs without it.
+installPeerAddressHook();
 
 const STATUS: Record<CountersignErrorCode, number> = {
   'bad-input': 400,
@@ -75,27 +81,43 @@ export function errorResponse(e: unknown): Response {
 
 // ---------------------------------------------------------------- rate limits (per process)
 
-/** Authentication endpoints: per client address, and a global ceiling against floods from many. */
-const authPerClient: RateLimiter = createRateLimiter({ limit: 30, windowMs: 60_000 });
-const authGlobal: RateLimiter = createRateLimiter({ limit: 600, windowMs: 60_000 });
-
 /**
- * The client's address as the nearest proxy saw it. Without a proxy Next.js fills
- * X-Forwarded-For from the socket but keeps a value the client sent: deploy behind a proxy that
- * overwrites it (README, "Deploying behind HTTPS") for per-client limits to hold.
+ * Authentication endpoints: per client (its address; for approval, the signed-in user), and a
+ * global ceiling per endpoint against floods from many. The client's own window is checked first
+ * and a refused request counts nowhere, so one client's flood spends only its own budget.
  */
-export function clientAddress(req: Request): string {
-  const xff = req.headers.get('x-forwarded-for');
-  if (xff) return xff.split(',')[0].trim().slice(0, 64);
-  return req.headers.get('x-real-ip')?.slice(0, 64) ?? 'unknown';
+const perClient: RateLimiter = createRateLimiter({ limit: 30, windowMs: 60_000 });
+const global: RateLimiter = createRateLimiter({ limit: 600, windowMs: 60_000 });
+
+const proxyLists = new WeakMap<object, ProxyList>();
+
+/** The client's address (lib/server/client-address.ts), trusting forwarded headers only from `trustProxy`. */
+export function requestClient(app: App, req: Request): string {
+  let proxies = proxyLists.get(app.config);
+  if (!proxies) {
+    const parsed = parseTrustProxy(app.config.trustProxy);
+    proxies = 'list' in parsed ? parsed.list : { trusts: () => false };
+    proxyLists.set(app.config, proxies);
+  }
+  return clientAddress(req, proxies);
 }
 
-export function checkRateLimit(req: Request, bucket: string): void {
-  const key = `${bucket}:${clientAddress(req)}`;
-  if (!authGlobal.take(bucket) || !authPerClient.take(key)) {
-    const retry = Math.max(authPerClient.retryAfterSeconds(key), 1);
-    throw new HttpError(429, `too many attempts; wait ${retry} s and try again`, { 'retry-after': String(retry) });
-  }
+/** Forgets every window (tests that exercise other things through rate-limited routes). */
+export function resetRateLimits(): void {
+  perClient.reset();
+  global.reset();
+}
+
+/** Lets a request of `who` to `bucket` through, or throws a 429 whose Retry-After is when one will be. */
+export function checkRateLimit(bucket: string, who: string, now = Date.now()): void {
+  const key = `${bucket}:${who}`;
+  const refuse = (seconds: number) => {
+    throw new HttpError(429, `too many attempts; wait ${seconds} s and try again`, { 'retry-after': String(seconds) });
+  };
+  if (!perClient.allows(key, now)) refuse(perClient.retryAfterSeconds(key, now));
+  if (!global.allows(bucket, now)) refuse(global.retryAfterSeconds(bucket, now));
+  perClient.take(key, now);
+  global.take(bucket, now);
 }
 
 // ---------------------------------------------------------------- origin, body
@@ -156,7 +178,11 @@ async function readLimited(req: Request, maxBytes: number): Promise<string> {
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new HttpError(400, 'the body is not valid UTF-8');
+  }
 }
 
 // ---------------------------------------------------------------- the wrapper
@@ -179,9 +205,33 @@ export interface RouteSpec<B> {
   maxBytes?: number;
   /** Rate-limit bucket (authentication endpoints). */
   rateLimit?: string;
+  /**
+   * Whose budget a request spends: the client address (default; checked before anything else), or
+   * the signed-in user (checked once the session is known, so others cannot spend it).
+   */
+  rateLimitBy?: 'client' | 'user';
 }
 
 type Params = Record<string, string | string[] | undefined>;
+
+/**
+ * The session cookie's value from a Cookie header. A value that is not valid percent-encoding is
+ * no session at all (as Next.js's own cookie parser treats it on pages), never an error.
+ */
+export function sessionCookieValue(header: string | null): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i <= 0 || part.slice(0, i).trim() !== SESSION_COOKIE) continue;
+    try {
+      const v = decodeURIComponent(part.slice(i + 1).trim());
+      return v && isCleanText(v) ? v : null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
 
 /** Builds a route handler: `export const POST = route({...}, async (c) => ...)`. */
 export function route<B = undefined, P extends Params = Params>(
@@ -190,11 +240,13 @@ export function route<B = undefined, P extends Params = Params>(
 ): (req: Request, ctx: { params: Promise<P> }) => Promise<Response> {
   return async (req, ctx) => {
     try {
-      if (spec.rateLimit) checkRateLimit(req, spec.rateLimit);
       const app = await getApp();
+      if (spec.rateLimit && spec.rateLimitBy !== 'user') checkRateLimit(spec.rateLimit, requestClient(app, req));
+      // A request that carries a bot token is judged by the token alone: its cookie is ignored, so
+      // the Origin check that bot requests skip never covers a cookie-authenticated request.
       const bearer = /^Bearer\s/i.test(req.headers.get('authorization') ?? '');
       checkOrigin(app, req, bearer && spec.auth === 'user-or-token');
-      const sessionToken = readCookie(req.headers.get('cookie'));
+      const sessionToken = bearer ? null : sessionCookieValue(req.headers.get('cookie'));
       let viewer: UserView | null = null;
       let token: ApiTokenRow | null = null;
       if (spec.auth !== 'none') {
@@ -208,6 +260,7 @@ export function route<B = undefined, P extends Params = Params>(
         }
         if (spec.auth === 'admin' && !viewer!.isAdmin) throw new HttpError(403, 'only an admin can do that');
       }
+      if (spec.rateLimit && spec.rateLimitBy === 'user') checkRateLimit(spec.rateLimit, viewer ? `user:${viewer.id}` : requestClient(app, req));
       const body = (spec.body ? await readBody(req, spec.body, spec.maxBytes) : undefined) as B;
       const params = ((await ctx?.params) ?? {}) as P;
       const out = await handler({ app, req, body, params, viewer, token, sessionToken });
@@ -218,8 +271,14 @@ export function route<B = undefined, P extends Params = Params>(
   };
 }
 
+/**
+ * A path parameter. Next.js hands a route handler the segment already percent-decoded (a segment
+ * that does not decode never gets here: proxy.ts refuses it with a 400 first), so it is not decoded
+ * again; a control character in it (`%00`, `%0A`) is a 400 naming the parameter.
+ */
 export function param(p: Params, name: string): string {
   const v = p[name];
   if (typeof v !== 'string' || v.length === 0 || v.length > 300) throw new HttpError(400, `missing or invalid ${name}`);
+  if (!isCleanText(v)) throw new HttpError(400, `the ${name} in the URL contains control characters or broken Unicode`);
   return v;
 }

@@ -26,6 +26,7 @@ import * as signatures from '../../app/api/repos/[repo]/commits/[commit]/signatu
 import * as signers from '../../app/api/signers/route';
 import * as signersOne from '../../app/api/signers/[email]/route';
 import { gitIn } from './app-harness';
+import { peerHeaderValue } from '../../lib/server/client-address';
 
 const ORIGIN = 'http://localhost:3000';
 let root: string;
@@ -47,7 +48,8 @@ interface Call {
 
 async function call(handler: Handler, c: Call = {}): Promise<{ status: number; body: any; headers: Headers }> {
   const method = c.method ?? (c.body !== undefined || c.rawBody !== undefined ? 'POST' : 'GET');
-  const headers: Record<string, string> = { 'x-forwarded-for': c.ip ?? '10.0.0.1', ...c.headers };
+  // The socket's address, as the server's start-up hook records it (lib/server/client-address.ts).
+  const headers: Record<string, string> = { 'x-countersign-peer': peerHeaderValue(c.ip ?? '10.0.0.1'), ...c.headers };
   if (c.origin !== null && method !== 'GET') headers.origin = c.origin ?? ORIGIN;
   if (c.cookie) headers.cookie = c.cookie;
   const payload = c.rawBody ?? (c.body !== undefined ? JSON.stringify(c.body) : undefined);
@@ -170,12 +172,17 @@ describe('the phone flow over HTTP', () => {
     ]);
     expect(bot.body.signatures[0].reason).toMatch(/rev@example\.org/);
 
-    const all = await call(signers.GET);
+    const all = await call(signers.GET, { cookie: rev.cookie });
     expect(all.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(all.body).toContain(rev.device.allowedSignersLine);
     expect(all.body).toContain(admin.device.allowedSignersLine);
-    const one = await call(signersOne.GET, { params: { email: 'rev%40example.org' } });
+    const one = await call(signersOne.GET, { params: { email: 'rev@example.org' } });
     expect(one.body).toContain(rev.device.allowedSignersLine);
+    // Everyone's keys with device names are for signed-in users; one user's keys are public
+    // like a forge's /<user>.keys, without the device names.
+    expect(all.body).toContain(`${rev.device.allowedSignersLine} Phone`);
+    expect(one.body).not.toContain('Phone');
+    expect(await call(signers.GET)).toMatchObject({ status: 401, body: { error: 'sign in first' } });
     expect(one.body).not.toContain('root@example.org');
     expect((await call(signersOne.GET, { params: { email: 'nobody@example.org' } })).status).toBe(404);
   });
@@ -190,7 +197,7 @@ describe('the phone flow over HTTP', () => {
     const revoked = await call(devices.DELETE, { method: 'DELETE', params: { id: dev.device.id }, cookie: dev.cookie });
     expect(revoked.status).toBe(200);
     expect(revoked.body.revokedAt).not.toBeNull();
-    expect((await call(signers.GET)).body).not.toContain('dev@example.org');
+    expect((await call(signers.GET, { cookie: admin.cookie })).body).not.toContain('dev@example.org');
     // The session that device opened ended with it.
     expect((await call(me.GET, { cookie: dev.cookie })).status).toBe(401);
   });

@@ -3,5 +3,5 @@ import { allowedSignersFile } from '@/lib/server/signers';
 
 export const runtime = 'nodejs';
 
-/** Every enrolled, non-revoked passkey as an allowed_signers file (like a forge's /<user>.keys). */
-export const GET = route({ auth: 'none' }, async ({ app }) => text(await allowedSignersFile(app)));
+/** Every enrolled, non-revoked passkey as an allowed_signers file, with device names: signed-in users only. */
+export const GET = route({ auth: 'user' }, async ({ app }) => text(await allowedSignersFile(app, undefined, { deviceNames: true })));

@@ -3,14 +3,8 @@ import { allowedSignersFile } from '@/lib/server/signers';
 
 export const runtime = 'nodejs';
 
+/** One user's keys, like a forge's /<user>.keys: public, no device names. */
 export const GET = route<undefined, { email: string }>({ auth: 'none' }, async ({ app, params }) =>
-  text(await allowedSignersFile(app, safeDecode(param(params, 'email')).toLowerCase())),
+  text(await allowedSignersFile(app, param(params, 'email').toLowerCase())),
 );
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
