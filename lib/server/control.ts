@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,12 +22,36 @@ export type ControlHandler = (req: ControlRequest) => Promise<unknown>;
 
 const MAX_LINE = 64 * 1024;
 
-/** Where the socket lives: in the data dir when the path fits a sockaddr_un, else under tmp. */
+const PRIVATE_DIR_PREFIX = 'countersign-control-';
+
+/**
+ * Where the socket lives: in the (0700) data dir when the path fits a sockaddr_un; else in a
+ * fresh private directory (mkdtemp: unpredictable name, mode 0700) under tmp — never at a name
+ * someone else could guess and take first. The lock file records the path for the CLI.
+ */
 export function controlSocketPath(dataDir: string): string {
   const p = path.join(dataDir, 'control.sock');
   if (Buffer.byteLength(p) < 100) return p;
-  const h = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
-  return path.join(tmpdir(), `countersign-${h}.sock`);
+  const dir = mkdtempSync(path.join(tmpdir(), PRIVATE_DIR_PREFIX));
+  chmodSync(dir, 0o700);
+  return path.join(dir, 'control.sock');
+}
+
+/** Removes the socket, and the private directory made for it. */
+export function removeControlSocket(socketPath: string): void {
+  try {
+    unlinkSync(socketPath);
+  } catch {
+    /* gone */
+  }
+  const dir = path.dirname(socketPath);
+  if (path.dirname(dir) === tmpdir() && path.basename(dir).startsWith(PRIVATE_DIR_PREFIX)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* not empty or gone */
+    }
+  }
 }
 
 export async function startControlServer(socketPath: string, handler: ControlHandler): Promise<{ close(): Promise<void> }> {
@@ -63,21 +86,38 @@ export async function startControlServer(socketPath: string, handler: ControlHan
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(socketPath, () => resolve());
+    // Created owner-only: the umask covers the moment between bind() and the chmod below (the
+    // 0700 directory around it already keeps others out). bind() happens inside listen(), at once.
+    const umask = setUmask(0o177);
+    try {
+      server.listen(socketPath, () => resolve());
+    } finally {
+      if (umask !== null) setUmask(umask);
+    }
   });
   chmodSync(socketPath, 0o600);
   server.unref();
+  // A normal stop (next start exits on SIGINT/SIGTERM) removes the socket too: a socket file left
+  // in the project's data directory makes a later `next build` fail reading it.
+  const onExit = () => removeControlSocket(socketPath);
+  process.once('exit', onExit);
   return {
     close: () =>
       new Promise<void>((resolve) => {
+        process.off('exit', onExit);
         server.close(() => resolve());
-        try {
-          unlinkSync(socketPath);
-        } catch {
-          /* gone */
-        }
+        removeControlSocket(socketPath);
       }),
   };
+}
+
+/** process.umask(mask), or null where it cannot be set (worker threads). */
+function setUmask(mask: number): number | null {
+  try {
+    return process.umask(mask);
+  } catch {
+    return null;
+  }
 }
 
 export async function callControl<T = unknown>(socketPath: string, req: ControlRequest, timeoutMs = 30_000): Promise<T> {

@@ -1,5 +1,7 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/config';
+import { CountersignError } from '../errors';
 import type { Db } from './db';
 import { acquireDataDirLock, type DataDirLock } from './lock';
 import { migrate } from './migrations';
@@ -18,6 +20,7 @@ export interface OpenedStore {
  * this takes the data-dir lock first (throws 'conflict' naming the holder if another process has it).
  */
 export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>, role: 'server' | 'cli', socket?: string): Promise<OpenedStore> {
+  makePrivateDir(config.dataDir);
   let lock: DataDirLock | null = null;
   let db: Db;
   if (config.databaseUrl) {
@@ -48,4 +51,17 @@ export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>,
       lock?.release();
     },
   };
+}
+
+/**
+ * The data directory holds the database, the server's clones and the control socket: owner-only
+ * (0700), made so if it already existed with a wider mode.
+ */
+export function makePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dir, 0o700);
+  } catch (e) {
+    throw new CountersignError('bad-input', `cannot make the data directory ${dir} private (chmod 0700): ${(e as Error).message}`);
+  }
 }

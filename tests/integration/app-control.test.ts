@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -8,6 +10,7 @@ import { openApp, runAdminOperation } from '../../lib/server/app';
 import { getInbox } from '../../lib/server/inbox';
 import { usableInvite } from '../../lib/auth/invites';
 import { lockHolder } from '../../lib/store/lock';
+import { loadConfig } from '../../lib/config/config';
 import { enroll, startHarness, type Harness } from './app-harness';
 
 const execFileP = promisify(execFile);
@@ -96,5 +99,62 @@ describe('the CLI and the running server share one embedded database', () => {
     const invite = await usableInvite(h.app, r.stdout.trim().split('/').pop()!);
     expect(Date.parse(invite.expiresAt) - Date.now()).toBeLessThanOrEqual(2 * 3600_000);
     expect(await runAdminOperation(h.config, { op: 'ping' })).toEqual({ pid: process.pid });
+  });
+});
+
+describe('the data directory and the control socket are private, and the socket does not outlive the server', () => {
+  const mode = (p: string) => statSync(p).mode & 0o777;
+
+  it('a data directory that existed with a wider mode is made 0700; the socket is 0600 in it', async () => {
+    const dataDir = path.join(h.root, 'wide');
+    mkdirSync(dataDir, { mode: 0o755 });
+    chmodSync(dataDir, 0o755);
+    const app = await openApp(loadConfig({ env: { COUNTERSIGN_DATA_DIR: dataDir, PORT: '3000' }, cwd: h.root }), { log: () => {} });
+    try {
+      expect(mode(dataDir)).toBe(0o700);
+      const socket = lockHolder(dataDir)!.socket!;
+      expect(socket).toBe(path.join(dataDir, 'control.sock'));
+      expect(mode(socket)).toBe(0o600);
+    } finally {
+      await app.close();
+    }
+    expect(existsSync(path.join(dataDir, 'control.sock'))).toBe(false);
+  });
+
+  it('for a data path too long for a socket, a private 0700 directory of unpredictable name, removed on close', async () => {
+    const dataDir = path.join(h.root, 'x'.repeat(60), 'y'.repeat(60));
+    const one = await openApp(loadConfig({ env: { COUNTERSIGN_DATA_DIR: dataDir, PORT: '3000' }, cwd: h.root }), { log: () => {} });
+    const socket = lockHolder(dataDir)!.socket!;
+    await one.close();
+    const two = await openApp(loadConfig({ env: { COUNTERSIGN_DATA_DIR: dataDir, PORT: '3000' }, cwd: h.root }), { log: () => {} });
+    const again = lockHolder(dataDir)!.socket!;
+    try {
+      expect(path.dirname(path.dirname(socket))).toBe(tmpdir());
+      expect(again).not.toBe(socket); // not a name someone could create first
+      expect(mode(path.dirname(again))).toBe(0o700);
+      expect(mode(again)).toBe(0o600);
+      expect(existsSync(path.dirname(socket))).toBe(false);
+      expect(await runAdminOperation(two.config, { op: 'ping' })).toEqual({ pid: process.pid });
+    } finally {
+      await two.close();
+    }
+    expect(existsSync(path.dirname(again))).toBe(false);
+  });
+
+  it('a server process that exits normally (as next start does on SIGTERM) leaves no socket behind', async () => {
+    const dataDir = path.join(h.root, 'exits');
+    const script = path.join(h.root, 'exits.mts');
+    await writeFile(
+      script,
+      `import { openApp } from ${JSON.stringify(path.join(ROOT, 'lib/server/app.ts'))};\n` +
+        `import { loadConfig } from ${JSON.stringify(path.join(ROOT, 'lib/config/config.ts'))};\n` +
+        `import { existsSync } from 'node:fs';\n` +
+        `await openApp(loadConfig({ env: { COUNTERSIGN_DATA_DIR: ${JSON.stringify(dataDir)}, PORT: '3000' } }), { log: () => {} });\n` +
+        `console.log(existsSync(${JSON.stringify(path.join(dataDir, 'control.sock'))}) ? 'listening' : 'no socket');\n` +
+        `process.exit(0);\n`,
+    );
+    const { stdout } = await execFileP(process.execPath, ['--import', TSX, script], { cwd: h.root });
+    expect(stdout.trim()).toBe('listening');
+    expect(existsSync(path.join(dataDir, 'control.sock'))).toBe(false);
   });
 });
