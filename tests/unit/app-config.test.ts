@@ -60,6 +60,13 @@ describe('configuration', () => {
     [{ repositories: [{ name: 'a', remote: 'x', notesRef: 'refs/heads/main' }] }, /refs\/notes/],
     [{ repositories: [{ name: 'a', remote: 'x' }, { name: 'a', remote: 'y' }] }, /configured twice/],
     [{ unknownKey: true }, /unrecognized key|unknownKey/i],
+    // The name is a URL segment and the folder of the server's clone: no way out of the clones.
+    [{ repositories: [{ name: '..', remote: 'x' }] }, /repositories\.0\.name: a repository cannot be named "\." or "\.\."/],
+    [{ repositories: [{ name: '.', remote: 'x' }] }, /cannot be named "\." or "\.\."/],
+    [{ repositories: [{ name: 'a/../b', remote: 'x' }] }, /cannot contain "\/"/],
+    [{ repositories: [{ name: 'a\\b', remote: 'x' }] }, /cannot contain "\/" or "\\"/],
+    [{ trustProxy: ['10.0.0.0/40'] }, /trustProxy: "10\.0\.0\.0\/40" has a bad prefix length/],
+    [{ trustProxy: 'proxy.example' }, /trustProxy: "proxy\.example" is not an IP address/],
   ])('refuses a bad file with a message naming the problem: %j', (file, message) => {
     const cwd = dir();
     writeFileSync(path.join(cwd, 'countersign.config.json'), JSON.stringify(file));
@@ -73,5 +80,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { COUNTERSIGN_CONFIG: 'missing.json' }, cwd })).toThrow(/does not exist/);
     expect(() => loadConfig({ env: { PORT: '99999' }, cwd })).toThrow(/not a port/);
     expect(() => loadConfig({ env: { COUNTERSIGN_ADMIN_EMAIL: 'root' }, cwd })).toThrow(/not an e-mail/);
+    expect(() => loadConfig({ env: { COUNTERSIGN_TRUST_PROXY: 'loopback,nope' }, cwd })).toThrow(/environment.*trustProxy: "nope"/);
+  });
+
+  it('trustProxy: none by default; a list or "loopback" from the file, a comma-separated list from the environment', () => {
+    const cwd = dir();
+    expect(loadConfig({ env: {}, cwd }).trustProxy).toEqual([]);
+    writeFileSync(path.join(cwd, 'countersign.config.json'), JSON.stringify({ trustProxy: 'loopback' }));
+    expect(loadConfig({ env: {}, cwd }).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ env: { COUNTERSIGN_TRUST_PROXY: '10.0.0.1, fd00::/8' }, cwd }).trustProxy).toEqual(['10.0.0.1', 'fd00::/8']);
   });
 });
