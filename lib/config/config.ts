@@ -168,6 +168,25 @@ export function loadConfig(opts: { env?: Env; cwd?: string } = {}): Config {
   return { dataDir, port, rpId, rpName, origins, publicUrl, databaseUrl, repositories, demo, adminEmail, trustProxy, source };
 }
 
+/**
+ * A remote as it may be shown to users: a URL's user name and password (where credentials end up,
+ * `https://user:token@host/…`) are removed. The `git@` of `git@host:path` is a login name, not a
+ * secret, and stays.
+ */
+export function publicRemote(remote: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(remote)) return remote;
+  try {
+    const u = new URL(remote);
+    if (!u.username && !u.password) return remote;
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    // Not parseable as a URL: cut everything up to an @ in the authority part.
+    return remote.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+  }
+}
+
 function isUrlLike(s: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^/\\]+@[^:]+:/.test(s);
 }

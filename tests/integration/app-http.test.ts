@@ -25,6 +25,7 @@ import * as approveVerify from '../../app/api/repos/[repo]/commits/[commit]/appr
 import * as signatures from '../../app/api/repos/[repo]/commits/[commit]/signatures/route';
 import * as signers from '../../app/api/signers/route';
 import * as signersOne from '../../app/api/signers/[email]/route';
+import * as repos from '../../app/api/repos/route';
 import { gitIn } from './app-harness';
 import { peerHeaderValue } from '../../lib/server/client-address';
 
@@ -238,6 +239,29 @@ describe('the phone flow over HTTP', () => {
       const hash = await call(review.GET, { params: { repo: 'demo', commit: 'not-a-hash' } });
       expect(hash).toMatchObject({ status: 404, body: { error: expect.stringMatching(/not a full commit id/) } });
       expect(JSON.stringify(hash.body)).not.toMatch(/at .*\.ts:\d+/);
+    });
+
+    it('a request with a Bearer header is judged by the token alone: the cookie does not stand in for the skipped Origin check', async () => {
+      const forged = await call(requests.POST, { origin: null, cookie: admin.cookie, headers: { authorization: 'Bearer not-a-real-token' }, body: { repo: 'demo', commit: commits[1] } });
+      expect(forged).toMatchObject({ status: 401, body: { error: expect.stringMatching(/token/) } });
+      const forgedUser = await call(invites.POST, { origin: null, cookie: admin.cookie, headers: { authorization: 'Bearer not-a-real-token' }, body: { email: 'b@example.org' } });
+      expect(forgedUser.status).toBe(403);
+      expect((await call(inbox.GET, { cookie: admin.cookie })).body.map((r: any) => r.commit)).not.toContain(commits[1]);
+      expect((await call(invites.GET, { cookie: admin.cookie })).body.map((i: any) => i.email)).not.toContain('b@example.org');
+    });
+
+    it('GET /api/repos needs sign-in and never shows credentials in a remote URL', async () => {
+      expect((await call(repos.GET)).status).toBe(401);
+      const app = await getApp();
+      app.config.repositories.push({ name: 'private', remote: 'https://ci-bot:ghp_s3cret@git.example.org/team/private.git' }, { name: 'ssh', remote: 'git@github.com:team/ssh.git' });
+      try {
+        const list = await call(repos.GET, { cookie: admin.cookie });
+        expect(list.body).toContainEqual({ name: 'private', remote: 'https://git.example.org/team/private.git' });
+        expect(list.body).toContainEqual({ name: 'ssh', remote: 'git@github.com:team/ssh.git' });
+        expect(JSON.stringify(list.body)).not.toMatch(/s3cret|ci-bot/);
+      } finally {
+        app.config.repositories.splice(-2, 2);
+      }
     });
 
     it('needs sign-in, or admin', async () => {
