@@ -19,7 +19,7 @@ import { findUserByEmail, findUserById, insertUser, setAdmin, toUserView } from 
 import { sshKeyFromCose } from '../webauthn/cose-key';
 import type { AuthContext } from './context';
 import { AuthRequiredError } from './context';
-import { toDeviceView } from './devices';
+import { toDeviceView } from './device-view';
 import { usableInvite } from './invites';
 
 /** ES256 only: OpenSSH has a WebAuthn signature type for P-256 and nothing else. */

@@ -1,4 +1,4 @@
-import { deviceAllowedSignersLine } from '../auth/devices';
+import { deviceAllowedSignersLine } from '../auth/device-view';
 import { EMAIL_RE } from '../config/config';
 import { CountersignError } from '../errors';
 import { listActiveKeys } from '../store/credentials';
