@@ -15,6 +15,9 @@ import { clientAddress, installPeerAddressHook, peerHeaderValue } from '../../li
 import { parseTrustProxy } from '../../lib/config/trust-proxy';
 import { resetRateLimits } from '../../lib/server/http';
 import * as loginOptions from '../../app/api/auth/login/options/route';
+import * as approveOptions from '../../app/api/repos/[repo]/commits/[commit]/approve/options/route';
+import { createSession } from '../../lib/auth/sessions';
+import { enroll, gitIn } from './app-harness';
 
 let root: string;
 let server: http.Server;
@@ -99,6 +102,35 @@ describe('per-client limits key on the socket address', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('approval is limited per signed-in user, after the session is checked', () => {
+  it("a user's 31st approval in a minute is refused from any address; another user, and anyone not signed in, are unaffected", async () => {
+    const app = await getApp();
+    const commit = (await gitIn(path.join(root, 'data', 'demo-remote.git'), 'rev-parse', 'main')).trim();
+    const cookieOf = async (email: string) => {
+      const e = await enroll(app, email);
+      return `cs_session=${await createSession(app, e.user.id, e.deviceId)}`;
+    };
+    const alice = await cookieOf('alice@example.org');
+    const bob = await cookieOf('bob@example.org');
+    const prepare = async (from: string, cookie?: string) =>
+      (
+        await approveOptions.POST(
+          new Request('http://localhost:3000/api/x', {
+            method: 'POST',
+            headers: { origin: 'http://localhost:3000', 'content-type': 'application/json', 'x-countersign-peer': peerHeaderValue(from), ...(cookie ? { cookie } : {}) },
+            body: JSON.stringify({ verdict: 'approve' }),
+          }),
+          { params: Promise.resolve({ repo: 'demo', commit }) },
+        )
+      ).status;
+    // Not signed in: 401 each time, from one address, spending nobody's budget.
+    for (let i = 0; i < 40; i++) expect(await prepare('127.0.0.1')).toBe(401);
+    for (let i = 0; i < 30; i++) expect(await prepare(`127.0.1.${i}`, alice)).toBe(200);
+    expect(await prepare('127.0.2.1', alice)).toBe(429);
+    expect(await prepare('127.0.0.1', bob)).toBe(200);
   });
 });
 
