@@ -21,8 +21,13 @@ export function demoPolicy(opts: { rpId: string; origins: string[] }): string {
 
 export const DEMO_ALLOWED_SIGNERS = `# Trusted signers for the demo repository, in OpenSSH allowed_signers format.
 # Enroll a passkey in Countersign, copy its allowed_signers line from the app, add it below
-# and push to main: from then on your approvals count toward the threshold.
+# and push to main: from then on your approvals count toward the threshold for changes that have
+# not landed yet (a commit already on main is judged by the policy from before it), such as the
+# branch farewell: open /r/demo/farewell?base=main
 `;
+
+/** The demo's open change: two commits on a branch off main. */
+export const DEMO_TOPIC = 'farewell';
 
 interface Step {
   message: string;
@@ -112,7 +117,7 @@ export async function ensureDemoRemote(remoteDir: string, opts: { rpId: string; 
     const git = (args: string[], env?: Record<string, string>) => runGit(args, { cwd: work, env });
     await git(['init', '--quiet', '--initial-branch=main']);
     await git(['config', 'commit.gpgsign', 'false']);
-    for (const step of steps(demoPolicy(opts))) {
+    const commit = async (step: Step) => {
       for (const [from, to] of step.move ?? []) {
         await mkdir(path.dirname(path.join(work, to)), { recursive: true });
         await git(['mv', from, to]);
@@ -130,9 +135,13 @@ export async function ensureDemoRemote(remoteDir: string, opts: { rpId: string; 
         GIT_COMMITTER_EMAIL: step.who.email,
         GIT_COMMITTER_DATE: step.date,
       });
-    }
+    };
+    for (const step of steps(demoPolicy(opts))) await commit(step);
+    // A change that has not landed: what reviewers approve before the merge button.
+    await git(['checkout', '--quiet', '-b', DEMO_TOPIC]);
+    for (const step of TOPIC_STEPS) await commit(step);
     await runGit(['init', '--quiet', '--bare', '--initial-branch=main', tmpRemote], { cwd: parent });
-    await git(['push', '--quiet', tmpRemote, 'main:refs/heads/main']);
+    await git(['push', '--quiet', tmpRemote, 'main:refs/heads/main', `${DEMO_TOPIC}:refs/heads/${DEMO_TOPIC}`]);
     // Appears whole or not at all: a crash half-way leaves no half-made remote behind.
     await rename(tmpRemote, remoteDir);
     return { remote: remoteDir, created: true };
@@ -141,3 +150,18 @@ export async function ensureDemoRemote(remoteDir: string, opts: { rpId: string; 
     await rm(tmpRemote, { recursive: true, force: true });
   }
 }
+
+const TOPIC_STEPS: Step[] = [
+  {
+    message: 'Add a farewell\n\nThe counterpart of greet(), for visitors on their way out.',
+    who: AUTHOR,
+    write: { 'src/farewell.js': 'export function farewell(name) {\n  return `Goodbye, ${name}!`;\n}\n' },
+    date: '2026-01-27T10:00:00Z',
+  },
+  {
+    message: 'Document the farewell',
+    who: AUTHOR,
+    write: { 'docs/farewell.md': '# Farewell\n\n`farewell("Ada")` returns "Goodbye, Ada!".\n' },
+    date: '2026-01-27T10:30:00Z',
+  },
+];

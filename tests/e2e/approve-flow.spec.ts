@@ -8,6 +8,7 @@ import {
   countersign,
   demoCommit,
   invite,
+  pendingCopy,
   remoteNoteLines,
   scratchDir,
   snap,
@@ -58,7 +59,8 @@ test('invite → passkey → sign in → review → approve; a second reviewer m
   const project = testInfo.project.name;
   const alice = `alice.${project}@e2e.test`;
   const bob = `bob.${project}@e2e.test`;
-  const target: DemoCommit = await demoCommit(COMMIT_FOR[project]);
+  // The review happens before the change lands: a copy of the demo commit on a branch of its own.
+  const target: DemoCommit = await pendingCopy(await demoCommit(COMMIT_FOR[project]), `review-${project}`);
   expect([alice, bob]).not.toContain(target.authorEmail);
   expect(await remoteNoteLines(target.id)).toEqual([]);
 

@@ -111,6 +111,14 @@ async function approveChange(who: Enrolled, base: string, o: { verifyBase?: stri
 }
 
 describe('which change a link names', () => {
+  it("the demo ships an open change, farewell: two commits off main, reviewable as a change", async () => {
+    const c = await resolveChange(app.repo('demo'), 'farewell', 'main');
+    expect(c.baseName).toBe('main');
+    const ids = (await gitIn(h.remote, 'rev-list', `${c.base}..farewell`)).trim().split('\n');
+    expect(ids).toHaveLength(2);
+    expect(c.head.id).toBe(ids[0]);
+  });
+
   it('a branch name as base means its merge-base with the head, pinned as a full id', async () => {
     const mainTip = (await gitIn(h.remote, 'rev-parse', 'main')).trim();
     expect(mainTip).not.toBe(forkPoint);

@@ -106,6 +106,22 @@ export async function demoCommit(title: string): Promise<DemoCommit> {
   return c;
 }
 
+/**
+ * A copy of a demo commit that has not landed: the same parent, tree, author and message, committed
+ * anew onto its own branch of the demo remote. Reviews happen before a change lands; a commit
+ * already on main is judged by the policy from before it, so keys trusted later never count for it.
+ */
+export async function pendingCopy(original: DemoCommit, branch: string): Promise<DemoCommit> {
+  const fmt = (f: string) => ok('git log', run('git', ['--git-dir', DEMO_REMOTE, 'log', '-1', `--format=${f}`, original.id]));
+  const [tree, parent, name, email, date, message] = await Promise.all(['%T', '%P', '%an', '%ae', '%aI', '%B'].map(fmt));
+  const env = { GIT_AUTHOR_NAME: name.trim(), GIT_AUTHOR_EMAIL: email.trim(), GIT_AUTHOR_DATE: date.trim() };
+  const id = (
+    await ok('git commit-tree', run('git', ['--git-dir', DEMO_REMOTE, 'commit-tree', tree.trim(), '-p', parent.trim().split(' ')[0], '-F', '-'], { env, input: message }))
+  ).trim();
+  await ok('git update-ref', run('git', ['--git-dir', DEMO_REMOTE, 'update-ref', `refs/heads/${branch}`, id]));
+  return { id, title: original.title, authorEmail: original.authorEmail };
+}
+
 /** The note lines the remote holds for a commit (what CI bots fetch); none → []. */
 export async function remoteNoteLines(commit: string): Promise<string[]> {
   const r = await run('git', ['--git-dir', DEMO_REMOTE, 'notes', '--ref', NOTES_REF, 'show', commit]);
