@@ -2,36 +2,16 @@ import { generateAuthenticationOptions, type AuthenticationResponseJSON, type Pu
 import type { DeviceView, UserView } from '../server/types';
 import { CountersignError } from '../errors';
 import { consumeChallenge, insertChallenge } from '../store/challenges';
-import { parsePublicKeyText } from '../ssh/public-key';
-import { DEFAULT_NAMESPACE } from '../statement/statement';
-import { listCredentials, renameCredential, revokeCredential, type CredentialRow } from '../store/credentials';
+import { listCredentials, renameCredential, revokeCredential } from '../store/credentials';
 import { deleteSessionsOfCredential } from '../store/sessions';
 import { findUserById } from '../store/users';
-import { allowedSignersLine } from '../webauthn/allowed-signers-line';
 import { AuthRequiredError, type AuthContext } from './context';
 import { passkeyCheckFreshUntil, recordPasskeyCheck, requireFreshPasskeyCheck } from './sessions';
 import { activeCredential, cleanDeviceName, echoedChallenge, verifyAssertion } from './webauthn';
 
-/**
- * The line to paste into a repository's `.countersign/allowed_signers`. Limited to the review
- * namespace, so the key can never vouch for anything else (a commit signature, a file).
- */
-export function deviceAllowedSignersLine(email: string, sshKey: string, comment?: string): string {
-  return allowedSignersLine(email, parsePublicKeyText(sshKey), { namespaces: DEFAULT_NAMESPACE, ...(comment ? { comment } : {}) });
-}
+import { toDeviceView } from './device-view';
 
-export function toDeviceView(c: CredentialRow, email: string): DeviceView {
-  return {
-    id: c.id,
-    name: c.name,
-    createdAt: c.createdAt,
-    lastUsedAt: c.lastUsedAt,
-    revokedAt: c.revokedAt,
-    fingerprint: c.fingerprint,
-    publicKey: c.sshKey,
-    allowedSignersLine: deviceAllowedSignersLine(email, c.sshKey),
-  };
-}
+export { deviceAllowedSignersLine, toDeviceView } from './device-view';
 
 export async function listDevices(ctx: AuthContext, viewer: UserView): Promise<DeviceView[]> {
   return (await listCredentials(ctx.db, viewer.id, { includeRevoked: true })).map((c) => toDeviceView(c, viewer.email));

@@ -15,7 +15,7 @@ export async function isAncestor(repoDir: string, ancestor: string, descendant: 
   const r = await runGit(['merge-base', '--is-ancestor', ancestor, descendant], { cwd: repoDir, allowFailure: true });
   if (r.code === 0) return true;
   if (r.code === 1) return false;
-  throw new CountersignError('git-failed', `git merge-base --is-ancestor failed in ${repoDir}: ${r.stderr.trim().split('\n')[0]}`);
+  throw new CountersignError('git-failed', `git merge-base --is-ancestor failed: ${r.stderr.trim().split('\n')[0]}`);
 }
 
 /** The merge base of `a` and `b` (git's choice when there are several), or null for unrelated histories. */
@@ -25,7 +25,7 @@ export async function mergeBase(repoDir: string, a: string, b: string): Promise<
   const r = await runGit(['merge-base', a, b], { cwd: repoDir, allowFailure: true });
   if (r.code === 0) return r.stdout.trim() || null;
   if (r.code === 1) return null;
-  throw new CountersignError('git-failed', `git merge-base failed in ${repoDir}: ${r.stderr.trim().split('\n')[0]}`);
+  throw new CountersignError('git-failed', `git merge-base failed: ${r.stderr.trim().split('\n')[0]}`);
 }
 
 export interface ChainCommit {

@@ -20,21 +20,7 @@ export interface ChangeCommit {
   parents: string[];
 }
 
-/** merge-base(a, b) as a full id; null when the two have no common history. Both must be full ids. */
-export async function mergeBase(repoDir: string, a: string, b: string): Promise<string | null> {
-  const r = await runGit(['merge-base', '--end-of-options', a, b], { cwd: repoDir, allowFailure: true });
-  if (r.code === 0) return r.stdout.trim();
-  if (r.code === 1 && r.stderr.trim() === '') return null;
-  throw new CountersignError('git-failed', `git merge-base failed: ${r.stderr.trim().slice(0, 200)}`);
-}
-
-/** Is `ancestor` an ancestor of `descendant` (or the same commit)? Both full ids. */
-export async function isAncestor(repoDir: string, ancestor: string, descendant: string): Promise<boolean> {
-  const r = await runGit(['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant], { cwd: repoDir, allowFailure: true });
-  if (r.code === 0) return true;
-  if (r.code === 1) return false;
-  throw new CountersignError('git-failed', `git merge-base --is-ancestor failed: ${r.stderr.trim().slice(0, 200)}`);
-}
+export { isAncestor, mergeBase } from './ancestry';
 
 /** How many commits `base..head` holds. */
 export async function countChange(repoDir: string, base: string, head: string): Promise<number> {
