@@ -22,6 +22,17 @@ async function enroll(page: Page, url: string, device: string) {
 
 /** What the offline copy holds, read with the browser's own IndexedDB API. */
 async function offlineCopy(page: Page): Promise<{ owner: string | null; reviews: string[]; inbox: string | null }> {
+  try {
+    return await readOfflineCopy(page);
+  } catch (e) {
+    // A navigation (sign-out reloads the page) can replace the document mid-read: read the new one.
+    if (!/Execution context was destroyed|navigat/i.test((e as Error).message)) throw e;
+    await page.waitForLoadState('load');
+    return readOfflineCopy(page);
+  }
+}
+
+async function readOfflineCopy(page: Page): Promise<{ owner: string | null; reviews: string[]; inbox: string | null }> {
   return page.evaluate(
     () =>
       new Promise((resolve, reject) => {
