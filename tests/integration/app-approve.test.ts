@@ -249,7 +249,8 @@ describe('review screen data', () => {
     expect(rename.statementPreview).toBeNull();
     expect(rename.viewerKeyTrusted).toBeNull();
     expect(rename.reachable).toBe(true);
-    expect(rename.branches).toEqual(['main']);
+    // On main, and on the demo's open change (branch farewell), which branches off main's tip.
+    expect(rename.branches).toEqual(['farewell', 'main']);
     const moved = rename.diff.files.find((f) => f.status === 'renamed')!;
     expect([moved.oldPath, moved.path]).toEqual(['src/server.js', 'src/http/server.js']);
     expect(rename.diff.files.find((f) => f.path === 'assets/logo.png')).toMatchObject({ binary: true, status: 'added' });
