@@ -38,10 +38,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { env?: Record<string, string>; retryMs?: number } = {}): Promise<Harness> {
+export async function startHarness(opts: { env?: Record<string, string>; retryMs?: number; maxRetryMs?: number } = {}): Promise<Harness> {
   const root = await mkdtemp(path.join(tmpdir(), 'cs-app-'));
   const config = loadConfig({ env: { COUNTERSIGN_DATA_DIR: path.join(root, 'data'), PORT: '3000', ...opts.env }, cwd: root });
-  const app = await openApp(config, { log: () => {}, retryMs: opts.retryMs ?? 200 });
+  const app = await openApp(config, { log: () => {}, retryMs: opts.retryMs ?? 200, ...(opts.maxRetryMs ? { maxRetryMs: opts.maxRetryMs } : {}) });
   const remote = path.join(config.dataDir, 'demo-remote.git');
   const commits = (await gitIn(remote, 'rev-list', '--reverse', 'main')).trim().split('\n');
   const h: Harness = {

@@ -3,17 +3,13 @@
  * approvals were saved during it: the publisher backs off per outage of a repository's remote,
  * not per approval, and a fetch that reaches the remote again publishes at once.
  */
-import { mkdtemp, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rename } from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../lib/config/config';
-import { openApp } from '../../lib/server/app';
 import { getReview } from '../../lib/server/review';
 import { Publisher } from '../../lib/server/publisher';
 import type { RepoHandle } from '../../lib/server/repos';
 import type { PublishResult } from '../../lib/notes/store';
-import { approve, enroll, gitIn, remoteNoteLines, type Enrolled, type Harness } from './app-harness';
+import { approve, enroll, gitIn, remoteNoteLines, startHarness, type Enrolled, type Harness } from './app-harness';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,24 +29,7 @@ afterEach(async () => {
 });
 
 /** The app harness, with a publisher that retries after `retryMs`, doubling up to `maxRetryMs`. */
-async function harness(retryMs: number, maxRetryMs: number): Promise<Harness> {
-  const root = await mkdtemp(path.join(tmpdir(), 'cs-outage-'));
-  const config = loadConfig({ env: { COUNTERSIGN_DATA_DIR: path.join(root, 'data'), PORT: '3000' }, cwd: root });
-  const app = await openApp(config, { log: () => {}, retryMs, maxRetryMs });
-  const remote = path.join(config.dataDir, 'demo-remote.git');
-  const commits = (await gitIn(remote, 'rev-list', '--reverse', 'main')).trim().split('\n');
-  return {
-    root,
-    config,
-    app,
-    remote,
-    commits,
-    async close() {
-      await app.close();
-      await rm(root, { recursive: true, force: true });
-    },
-  };
-}
+const harness = (retryMs: number, maxRetryMs: number): Promise<Harness> => startHarness({ retryMs, maxRetryMs });
 
 async function remoteLineCount(remote: string, commits: string[]): Promise<number> {
   let n = 0;
