@@ -14,8 +14,8 @@ import type { App } from './app';
 import { resolveReviewCommit, type ResolveOptions } from './commits';
 import { toDiffView } from './diff-view';
 import { REMOTE, type RepoHandle } from './repos';
-import { getReview, policyState, REVIEW_DIFF_MAX_BYTES, REVIEW_DIFF_MAX_LINES, signatureViews } from './review';
-import { keyTrusted, linesBy } from './trust';
+import { commitFields, getReview, policyState, REVIEW_DIFF_MAX_BYTES, REVIEW_DIFF_MAX_LINES, signatureViews, viewerFields } from './review';
+import { linesBy } from './trust';
 import type { ChangeView, ReviewView, SignatureLineView, UserView } from './types';
 
 /**
@@ -222,10 +222,6 @@ export async function getChangeReview(
     repo.commit(base),
     baseName ? branchMoved(repo, baseName, head.id, base) : Promise.resolve(false),
   ]);
-  const remoteBranches = branches
-    .filter((b) => b.ref.startsWith(`refs/remotes/${REMOTE}/`))
-    .map((b) => b.ref.slice(`refs/remotes/${REMOTE}/`.length))
-    .filter((b) => b !== 'HEAD');
   const policy = trusted.policy;
   const ctx = { repository: policy.repository, commit: head.id, tree: head.tree, namespace: policy.namespace };
   const mine = viewer ? linesBy(judged.covering, ctx, viewer.email, creds, 'approve') : [];
@@ -238,31 +234,14 @@ export async function getChangeReview(
     commits: commits.map((c) => ({ id: c.id, shortId: c.id.slice(0, 12), title: c.title, authorName: c.authorName, authorEmail: c.authorEmail, date: c.date })),
     commitCount: count,
   };
-  const times = mine.map((m) => parseNoteLine(m.line).time).sort();
   return {
-    repo: repo.config.name,
-    commit: head.id,
-    shortId: head.id.slice(0, 12),
-    tree: head.tree,
-    objectFormat: head.objectFormat,
-    title: head.title,
-    message: head.message,
-    author: { name: head.author.name, email: head.author.email, date: head.author.date },
-    committer: { name: head.committer.name, email: head.committer.email, date: head.committer.date },
-    parents: head.parents,
-    commitSignature: head.gpgsig ? 'present' : 'none',
-    reachable: remoteBranches.length > 0,
-    branches: remoteBranches,
+    ...commitFields(repo.config.name, head, branches),
     signatures: judged.signatures,
     policy: policyState(judged.verdict),
     statementPreview: viewer
       ? serializeStatement({ repository: policy.repository, commit: head.id, tree: head.tree, base, verdict: 'approve', signer: viewer.email, time: formatTime(new Date()) })
       : null,
-    namespace: policy.namespace,
-    viewerHasSigned: mine.length > 0,
-    viewerSignedAt: times[0] ?? null,
-    viewerKeyTrusted: viewer && creds.length > 0 ? creds.some((c) => keyTrusted(trusted, viewer.email, c.sshKey)) : null,
-    pendingPublish: app.publisher.pending(repo.config.name),
+    ...viewerFields(app, repo, trusted, viewer, creds, mine),
     diff: toDiffView(diff),
     change,
   };

@@ -1,14 +1,15 @@
-import { branchesContaining } from '../git/commit';
+import { branchesContaining, type CommitInfo } from '../git/commit';
 import { commitDiff } from '../git/diff';
 import { evaluateCommit, type CommitVerdict } from '../gate/evaluate';
 import { parseNoteLine } from '../notes/line';
 import { formatTime } from '../statement/fields';
 import { serializeStatement } from '../statement/statement';
-import { listCredentials } from '../store/credentials';
+import type { TrustedPolicy } from '../policy/trusted';
+import { listCredentials, type CredentialRow } from '../store/credentials';
 import type { App } from './app';
 import { resolveReviewCommit } from './commits';
 import { toDiffView } from './diff-view';
-import { REMOTE } from './repos';
+import { REMOTE, type RepoHandle } from './repos';
 import { keyTrusted, linesBy } from './trust';
 import type { PolicyStateView, ReviewView, SignatureLineView, UserView } from './types';
 
@@ -40,6 +41,46 @@ function earliestTime(lines: string[]): string | null {
   return times[0] ?? null;
 }
 
+/** The remote's branch names among the refs that contain a commit (its `HEAD` symref left out). */
+function remoteBranchNames(branches: Array<{ ref: string }>): string[] {
+  const prefix = `refs/remotes/${REMOTE}/`;
+  return branches
+    .filter((b) => b.ref.startsWith(prefix))
+    .map((b) => b.ref.slice(prefix.length))
+    .filter((b) => b !== 'HEAD');
+}
+
+/** What the review screen shows of the commit itself: the same for a single commit and for a change's head. */
+export function commitFields(repoName: string, commit: CommitInfo, branches: Array<{ ref: string }>) {
+  const remoteBranches = remoteBranchNames(branches);
+  return {
+    repo: repoName,
+    commit: commit.id,
+    shortId: commit.id.slice(0, 12),
+    tree: commit.tree,
+    objectFormat: commit.objectFormat,
+    title: commit.title,
+    message: commit.message,
+    author: { name: commit.author.name, email: commit.author.email, date: commit.author.date },
+    committer: { name: commit.committer.name, email: commit.committer.email, date: commit.committer.date },
+    parents: commit.parents,
+    commitSignature: commit.gpgsig ? ('present' as const) : ('none' as const),
+    reachable: remoteBranches.length > 0,
+    branches: remoteBranches,
+  };
+}
+
+/** Where the viewer stands on the reviewed commit: their own lines (`mine`), their keys' trust, publishing. */
+export function viewerFields(app: App, repo: RepoHandle, trusted: TrustedPolicy, viewer: UserView | null, creds: CredentialRow[], mine: Array<{ line: string }>) {
+  return {
+    namespace: trusted.policy.namespace,
+    viewerHasSigned: mine.length > 0,
+    viewerSignedAt: earliestTime(mine.map((m) => m.line)),
+    viewerKeyTrusted: viewer && creds.length > 0 ? creds.some((c) => keyTrusted(trusted, viewer.email, c.sshKey)) : null,
+    pendingPublish: app.publisher.pending(repo.config.name),
+  };
+}
+
 /**
  * Everything the review screen shows for one commit: the commit as recorded, its diff, who has
  * signed and whether the policy is met (trusted policy from the remote's default branch), where
@@ -57,27 +98,11 @@ export async function getReview(app: App, repoName: string, commitId: string, vi
     branchesContaining(repo.dir, commit.id),
     viewer ? listCredentials(app.db, viewer.id) : Promise.resolve([]),
   ]);
-  const remoteBranches = branches
-    .filter((b) => b.ref.startsWith(`refs/remotes/${REMOTE}/`))
-    .map((b) => b.ref.slice(`refs/remotes/${REMOTE}/`.length))
-    .filter((b) => b !== 'HEAD');
   const policy = trusted.policy;
   const ctx = { repository: policy.repository, commit: commit.id, tree: commit.tree, namespace: policy.namespace };
   const mine = viewer ? linesBy(verdict.lines.map((l) => l.line), ctx, viewer.email, creds, 'approve') : [];
   return {
-    repo: repo.config.name,
-    commit: commit.id,
-    shortId: commit.id.slice(0, 12),
-    tree: commit.tree,
-    objectFormat: commit.objectFormat,
-    title: commit.title,
-    message: commit.message,
-    author: { name: commit.author.name, email: commit.author.email, date: commit.author.date },
-    committer: { name: commit.committer.name, email: commit.committer.email, date: commit.committer.date },
-    parents: commit.parents,
-    commitSignature: commit.gpgsig ? 'present' : 'none',
-    reachable: remoteBranches.length > 0,
-    branches: remoteBranches,
+    ...commitFields(repo.config.name, commit, branches),
     signatures: signatureViews(verdict),
     policy: policyState(verdict),
     statementPreview: viewer
@@ -90,11 +115,7 @@ export async function getReview(app: App, repoName: string, commitId: string, vi
           time: formatTime(new Date()),
         })
       : null,
-    namespace: policy.namespace,
-    viewerHasSigned: mine.length > 0,
-    viewerSignedAt: earliestTime(mine.map((m) => m.line)),
-    viewerKeyTrusted: viewer && creds.length > 0 ? creds.some((c) => keyTrusted(trusted, viewer.email, c.sshKey)) : null,
-    pendingPublish: app.publisher.pending(repo.config.name),
+    ...viewerFields(app, repo, trusted, viewer, creds, mine),
     diff: toDiffView(diff),
   };
 }
