@@ -2,12 +2,9 @@
  * The HTTP API through the real route handlers (app/api/**), called in-process with Web Requests,
  * on the process-wide app that getApp() opens from the environment — as under `next start`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { closeGlobalApp, getApp } from '../../lib/server/app';
-import { createPasskey, getAssertion, toAuthenticationResponseJSON, toRegistrationResponseJSON, type SoftPasskey } from '../support/soft-authenticator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getApp } from '../../lib/server/app';
+import { createPasskey, getAssertion, toAuthenticationResponseJSON, toRegistrationResponseJSON } from '../support/soft-authenticator';
 import * as registerOptions from '../../app/api/auth/register/options/route';
 import * as registerVerify from '../../app/api/auth/register/verify/route';
 import * as loginOptions from '../../app/api/auth/login/options/route';
@@ -26,77 +23,18 @@ import * as signatures from '../../app/api/repos/[repo]/commits/[commit]/signatu
 import * as signers from '../../app/api/signers/route';
 import * as signersOne from '../../app/api/signers/[email]/route';
 import * as repos from '../../app/api/repos/route';
-import { gitIn } from './app-harness';
-import { peerHeaderValue } from '../../lib/server/client-address';
+import { call, cookieFrom, enrollViaHttp, ORIGIN, startHttpServer, type HttpServer } from './http-client';
 
-const ORIGIN = 'http://localhost:3000';
-let root: string;
+let server: HttpServer;
 let firstInviteUrl: string;
 let commits: string[];
 
-type Handler = (req: Request, ctx: { params: Promise<any> }) => Promise<Response>;
-
-interface Call {
-  method?: string;
-  body?: unknown;
-  rawBody?: string;
-  cookie?: string;
-  origin?: string | null;
-  headers?: Record<string, string>;
-  params?: Record<string, string>;
-  ip?: string;
-}
-
-async function call(handler: Handler, c: Call = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const method = c.method ?? (c.body !== undefined || c.rawBody !== undefined ? 'POST' : 'GET');
-  // The socket's address, as the server's start-up hook records it (lib/server/client-address.ts).
-  const headers: Record<string, string> = { 'x-countersign-peer': peerHeaderValue(c.ip ?? '10.0.0.1'), ...c.headers };
-  if (c.origin !== null && method !== 'GET') headers.origin = c.origin ?? ORIGIN;
-  if (c.cookie) headers.cookie = c.cookie;
-  const payload = c.rawBody ?? (c.body !== undefined ? JSON.stringify(c.body) : undefined);
-  if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-  const res = await handler(new Request(`${ORIGIN}/api/x`, { method, headers, body: payload }), { params: Promise.resolve(c.params ?? {}) });
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* text/plain */
-  }
-  return { status: res.status, body, headers: res.headers };
-}
-
-function cookieFrom(headers: Headers): string {
-  const set = headers.get('set-cookie') ?? '';
-  return set.split(';')[0];
-}
-
-async function enrollViaHttp(inviteUrl: string): Promise<{ cookie: string; passkey: SoftPasskey; user: any; device: any }> {
-  const inviteToken = inviteUrl.split('/').pop()!;
-  const opts = await call(registerOptions.POST, { body: { inviteToken } });
-  expect(opts.status).toBe(200);
-  const passkey = createPasskey({ rpId: 'localhost', userHandle: new Uint8Array(Buffer.from(opts.body.user.id, 'base64url')) });
-  const response = toRegistrationResponseJSON(passkey, { challenge: opts.body.challenge, origin: ORIGIN });
-  const verified = await call(registerVerify.POST, { body: { inviteToken, deviceName: 'Phone', response } });
-  expect(verified.status).toBe(200);
-  return { cookie: cookieFrom(verified.headers), passkey, user: verified.body.user, device: verified.body.device };
-}
-
 beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'cs-http-'));
-  process.env.COUNTERSIGN_DATA_DIR = path.join(root, 'data');
-  process.env.PORT = '3000';
-  process.env.COUNTERSIGN_ADMIN_EMAIL = 'root@example.org';
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  await getApp();
-  const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
-  log.mockRestore();
-  firstInviteUrl = /http:\/\/localhost:3000\/invite\/[A-Za-z0-9_-]+/.exec(printed)?.[0] ?? '';
-  commits = (await gitIn(path.join(root, 'data', 'demo-remote.git'), 'rev-list', '--reverse', 'main')).trim().split('\n');
+  server = await startHttpServer();
+  ({ firstInviteUrl, commits } = server);
 });
 afterAll(async () => {
-  await closeGlobalApp();
-  await rm(root, { recursive: true, force: true });
+  await server.close();
 });
 
 describe('first start', () => {

@@ -1,7 +1,6 @@
 /**
  * Calling the real route handlers (app/api/**) in-process with Web Requests, on the process-wide
- * app that getApp() opens from the environment (as under `next start`), for the tests of sessions
- * and of on-demand fetching.
+ * app that getApp() opens from the environment (as under `next start`).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { closeGlobalApp, getApp, type App } from '../../lib/server/app';
 import { createPasskey, toRegistrationResponseJSON, type SoftPasskey } from '../support/soft-authenticator';
 import * as registerOptions from '../../app/api/auth/register/options/route';
 import * as registerVerify from '../../app/api/auth/register/verify/route';
+import { peerHeaderValue } from '../../lib/server/client-address';
 import { gitIn } from './app-harness';
 
 export const ORIGIN = 'http://localhost:3000';
@@ -20,8 +20,15 @@ export type Handler = (req: Request, ctx: { params: Promise<any> }) => Promise<R
 export interface Call {
   method?: string;
   body?: unknown;
+  /** Sent as is instead of JSON of `body` (bad encodings, wrong types). */
+  rawBody?: string;
   cookie?: string;
+  /** The Origin header of a state-changing request; null sends none. */
+  origin?: string | null;
+  headers?: Record<string, string>;
   params?: Record<string, string>;
+  /** The client's socket address. */
+  ip?: string;
 }
 
 export interface Answer {
@@ -31,12 +38,13 @@ export interface Answer {
 }
 
 export async function call(handler: Handler, c: Call = {}): Promise<Answer> {
-  const method = c.method ?? (c.body !== undefined ? 'POST' : 'GET');
-  const headers: Record<string, string> = {};
-  if (method !== 'GET') headers.origin = ORIGIN;
+  const method = c.method ?? (c.body !== undefined || c.rawBody !== undefined ? 'POST' : 'GET');
+  // The socket's address, as the server's start-up hook records it (lib/server/client-address.ts).
+  const headers: Record<string, string> = { 'x-countersign-peer': peerHeaderValue(c.ip ?? '10.0.0.1'), ...c.headers };
+  if (c.origin !== null && method !== 'GET') headers.origin = c.origin ?? ORIGIN;
   if (c.cookie) headers.cookie = c.cookie;
-  const payload = c.body !== undefined ? JSON.stringify(c.body) : undefined;
-  if (payload !== undefined) headers['content-type'] = 'application/json';
+  const payload = c.rawBody ?? (c.body !== undefined ? JSON.stringify(c.body) : undefined);
+  if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
   const res = await handler(new Request(`${ORIGIN}/api/x`, { method, headers, body: payload }), { params: Promise.resolve(c.params ?? {}) });
   const text = await res.text();
   let body: any = text;
