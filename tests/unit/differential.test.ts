@@ -65,10 +65,10 @@ interface Case {
 const line = (principals: string, key: SshPublicKey, options?: string) =>
   `${principals} ${options ? options + ' ' : ''}${formatPublicKey(key)}\n`;
 
-/** Rebuilds an SSHSIG with some fields replaced (for malformed cases). */
+/** Rebuilds an SSHSIG with some fields replaced (for malformed cases); namespace and hash algorithm as text or raw bytes. */
 function rebuild(
   sig: Uint8Array,
-  o: { version?: number; keyBlob?: Uint8Array; namespace?: string; reserved?: Uint8Array; hashAlg?: string; inner?: Uint8Array },
+  o: { version?: number; keyBlob?: Uint8Array; namespace?: string | Uint8Array; reserved?: Uint8Array; hashAlg?: string | Uint8Array; inner?: Uint8Array },
 ): Uint8Array {
   const p = parseSshSig(sig);
   return new SshWriter()
@@ -315,58 +315,45 @@ function retype(blob: Uint8Array, type: Uint8Array): Uint8Array {
   rd.string();
   return new SshWriter().string(type).raw(blob.subarray(rd.offset)).bytes();
 }
-/** rebuild() with raw byte fields (namespace and hash algorithm included). */
-function rebuildRaw(sig: Uint8Array, o: { namespace?: Uint8Array; hashAlg?: Uint8Array; keyBlob?: Uint8Array; inner?: Uint8Array; reserved?: Uint8Array }): Uint8Array {
-  const p = parseSshSig(sig);
-  return new SshWriter()
-    .raw('SSHSIG')
-    .uint32(1)
-    .string(o.keyBlob ?? p.publicKey.blob)
-    .string(o.namespace ?? p.namespace)
-    .string(o.reserved ?? new Uint8Array())
-    .string(o.hashAlg ?? p.hashAlg)
-    .string(o.inner ?? p.signature)
-    .bytes();
-}
 {
   const sig = good(pkA);
   const edAllowed = line(ALICE, kgEd.key);
   const ecAllowed = line(ALICE, kgEc.key);
-  add({ name: 'cstring: namespace with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(sig, { namespace: withTail(NS, [0]) }), allowedSigners: asA });
-  add({ name: 'cstring: namespace with two trailing NULs', expect: false, sig: rebuildRaw(sig, { namespace: withTail(NS, [0, 0]) }), allowedSigners: asA });
-  add({ name: 'cstring: namespace with an embedded NUL', expect: false, sig: rebuildRaw(sig, { namespace: withTail(NS, [0, 0x78]) }), allowedSigners: asA });
-  add({ name: 'cstring: namespace that is only a NUL', expect: false, sig: rebuildRaw(sig, { namespace: Uint8Array.of(0) }), allowedSigners: asA });
-  add({ name: 'cstring: hash algorithm sha512 with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(sig, { hashAlg: withTail('sha512', [0]) }), allowedSigners: asA });
-  add({ name: 'cstring: hash algorithm sha512 with two trailing NULs', expect: false, sig: rebuildRaw(sig, { hashAlg: withTail('sha512', [0, 0]) }), allowedSigners: asA });
-  add({ name: 'cstring: hash algorithm sha256 with a trailing NUL, ed25519 (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEdSig256, { hashAlg: withTail('sha256', [0]) }), allowedSigners: edAllowed });
-  add({ name: 'cstring: hash algorithm with a NUL then garbage', expect: false, sig: rebuildRaw(sig, { hashAlg: withTail('sha512', [0, 0x31]) }), allowedSigners: asA });
+  add({ name: 'cstring: namespace with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuild(sig, { namespace: withTail(NS, [0]) }), allowedSigners: asA });
+  add({ name: 'cstring: namespace with two trailing NULs', expect: false, sig: rebuild(sig, { namespace: withTail(NS, [0, 0]) }), allowedSigners: asA });
+  add({ name: 'cstring: namespace with an embedded NUL', expect: false, sig: rebuild(sig, { namespace: withTail(NS, [0, 0x78]) }), allowedSigners: asA });
+  add({ name: 'cstring: namespace that is only a NUL', expect: false, sig: rebuild(sig, { namespace: Uint8Array.of(0) }), allowedSigners: asA });
+  add({ name: 'cstring: hash algorithm sha512 with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuild(sig, { hashAlg: withTail('sha512', [0]) }), allowedSigners: asA });
+  add({ name: 'cstring: hash algorithm sha512 with two trailing NULs', expect: false, sig: rebuild(sig, { hashAlg: withTail('sha512', [0, 0]) }), allowedSigners: asA });
+  add({ name: 'cstring: hash algorithm sha256 with a trailing NUL, ed25519 (OpenSSH accepts)', expect: true, sig: rebuild(kgEdSig256, { hashAlg: withTail('sha256', [0]) }), allowedSigners: edAllowed });
+  add({ name: 'cstring: hash algorithm with a NUL then garbage', expect: false, sig: rebuild(sig, { hashAlg: withTail('sha512', [0, 0x31]) }), allowedSigners: asA });
   // The key blob: its type (sshkey_from_blob_internal), the curve (ssh_ecdsa_deserialize_public)
   // and the application (sshkey_deserialize_sk) are C strings; the key is still the listed one.
   const edKey = retype(kgEd.key.blob, withTail('ssh-ed25519', [0]));
-  add({ name: 'cstring: embedded ed25519 key type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEdSig, { keyBlob: edKey }), allowedSigners: edAllowed });
-  add({ name: 'cstring: embedded ed25519 key type with an embedded NUL', expect: false, sig: rebuildRaw(kgEdSig, { keyBlob: retype(kgEd.key.blob, withTail('ssh-ed25519', [0, 0])) }), allowedSigners: edAllowed });
+  add({ name: 'cstring: embedded ed25519 key type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuild(kgEdSig, { keyBlob: edKey }), allowedSigners: edAllowed });
+  add({ name: 'cstring: embedded ed25519 key type with an embedded NUL', expect: false, sig: rebuild(kgEdSig, { keyBlob: retype(kgEd.key.blob, withTail('ssh-ed25519', [0, 0])) }), allowedSigners: edAllowed });
   const ecKey = retype(kgEc.key.blob, withTail('ecdsa-sha2-nistp256', [0]));
-  add({ name: 'cstring: embedded ecdsa key type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEcSig, { keyBlob: ecKey }), allowedSigners: ecAllowed });
+  add({ name: 'cstring: embedded ecdsa key type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuild(kgEcSig, { keyBlob: ecKey }), allowedSigners: ecAllowed });
   const q = kgEc.key.q!;
   const ecCurve = new SshWriter().string('ecdsa-sha2-nistp256').string(withTail('nistp256', [0])).string(q).bytes();
-  add({ name: 'cstring: ecdsa curve name with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEcSig, { keyBlob: ecCurve }), allowedSigners: ecAllowed });
+  add({ name: 'cstring: ecdsa curve name with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuild(kgEcSig, { keyBlob: ecCurve }), allowedSigners: ecAllowed });
   const skKey = (type: Uint8Array, curve: Uint8Array, app: Uint8Array) => new SshWriter().string(type).string(curve).string(pkA.sshKey.q!).string(app).bytes();
   const SK = 'sk-ecdsa-sha2-nistp256@openssh.com';
-  add({ name: 'cstring: embedded passkey key type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(sig, { keyBlob: skKey(withTail(SK, [0]), withTail('nistp256', []), withTail(RP, [])) }), allowedSigners: asA });
-  add({ name: 'cstring: passkey application (RP ID) with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(sig, { keyBlob: skKey(withTail(SK, []), withTail('nistp256', []), withTail(RP, [0])) }), allowedSigners: asA });
-  add({ name: 'cstring: passkey application with an embedded NUL', expect: false, sig: rebuildRaw(sig, { keyBlob: skKey(withTail(SK, []), withTail('nistp256', []), withTail(RP, [0, 0x2e])) }), allowedSigners: asA });
+  add({ name: 'cstring: embedded passkey key type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuild(sig, { keyBlob: skKey(withTail(SK, [0]), withTail('nistp256', []), withTail(RP, [])) }), allowedSigners: asA });
+  add({ name: 'cstring: passkey application (RP ID) with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuild(sig, { keyBlob: skKey(withTail(SK, []), withTail('nistp256', []), withTail(RP, [0])) }), allowedSigners: asA });
+  add({ name: 'cstring: passkey application with an embedded NUL', expect: false, sig: rebuild(sig, { keyBlob: skKey(withTail(SK, []), withTail('nistp256', []), withTail(RP, [0, 0x2e])) }), allowedSigners: asA });
   // The inner signature's type (ssh_ed25519_verify, ssh_ecdsa_verify, ssh_ecdsa_sk_verify) and
   // the webauthn origin (ssh_ecdsa_sk_verify) are C strings too.
   const edInner = parseSshSig(kgEdSig).signature;
-  add({ name: 'cstring: ed25519 signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEdSig, { inner: retype(edInner, withTail('ssh-ed25519', [0])) }), allowedSigners: edAllowed });
-  add({ name: 'cstring: ed25519 signature type with two trailing NULs', expect: false, sig: rebuildRaw(kgEdSig, { inner: retype(edInner, withTail('ssh-ed25519', [0, 0])) }), allowedSigners: edAllowed });
+  add({ name: 'cstring: ed25519 signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuild(kgEdSig, { inner: retype(edInner, withTail('ssh-ed25519', [0])) }), allowedSigners: edAllowed });
+  add({ name: 'cstring: ed25519 signature type with two trailing NULs', expect: false, sig: rebuild(kgEdSig, { inner: retype(edInner, withTail('ssh-ed25519', [0, 0])) }), allowedSigners: edAllowed });
   const ecInner = parseSshSig(kgEcSig).signature;
-  add({ name: 'cstring: ecdsa signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(kgEcSig, { inner: retype(ecInner, withTail('ecdsa-sha2-nistp256', [0])) }), allowedSigners: ecAllowed });
+  add({ name: 'cstring: ecdsa signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuild(kgEcSig, { inner: retype(ecInner, withTail('ecdsa-sha2-nistp256', [0])) }), allowedSigners: ecAllowed });
   const waInner = parseSshSig(sig).signature;
-  add({ name: 'cstring: webauthn signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(sig, { inner: retype(waInner, withTail('webauthn-sk-ecdsa-sha2-nistp256@openssh.com', [0])) }), allowedSigners: asA });
-  add({ name: 'cstring: webauthn signature type with an embedded NUL', expect: false, sig: rebuildRaw(sig, { inner: retype(waInner, withTail('webauthn-sk-ecdsa-sha2-nistp256@openssh.com', [0, 0])) }), allowedSigners: asA });
+  add({ name: 'cstring: webauthn signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuild(sig, { inner: retype(waInner, withTail('webauthn-sk-ecdsa-sha2-nistp256@openssh.com', [0])) }), allowedSigners: asA });
+  add({ name: 'cstring: webauthn signature type with an embedded NUL', expect: false, sig: rebuild(sig, { inner: retype(waInner, withTail('webauthn-sk-ecdsa-sha2-nistp256@openssh.com', [0, 0])) }), allowedSigners: asA });
   const skSig = skSshSig(pkA, { message, namespace: NS });
-  add({ name: 'cstring: sk-ecdsa signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuildRaw(skSig, { inner: retype(parseSshSig(skSig).signature, withTail(SK, [0])) }), allowedSigners: asA });
+  add({ name: 'cstring: sk-ecdsa signature type with a trailing NUL (OpenSSH accepts)', expect: true, sig: rebuild(skSig, { inner: retype(parseSshSig(skSig).signature, withTail(SK, [0])) }), allowedSigners: asA });
   add({ name: 'cstring: webauthn origin field with a trailing NUL (OpenSSH accepts)', expect: true, sig: raw(pkA, { originField: `${ORIGIN}\0` }), allowedSigners: asA });
   add({ name: 'cstring: webauthn origin field with an embedded NUL', expect: false, sig: raw(pkA, { originField: `${ORIGIN}\0\0` }), allowedSigners: asA });
   // A NUL the signer really signed over is not the same namespace: OpenSSH rebuilds the signed
@@ -375,12 +362,12 @@ function rebuildRaw(sig: Uint8Array, o: { namespace?: Uint8Array; hashAlg?: Uint
   const nulSigned = new SshWriter().raw('SSHSIG').uint32(1).string(softEd.sshKey.blob).string(`${NS}\0`).string('').string('sha512').string(softSignatureBlob(softEd, nulData)).bytes();
   add({ name: 'cstring: namespace with a trailing NUL that was signed over too', expect: false, sig: nulSigned, allowedSigners: line(ALICE, softEd.sshKey) });
   // Plain strings (sshbuf_get_string) may hold any bytes; the rest of the container is strict.
-  add({ name: 'reserved field of NULs (a string, not a C string: ignored)', expect: true, sig: rebuildRaw(sig, { reserved: Uint8Array.of(0, 0, 0) }), allowedSigners: asA });
+  add({ name: 'reserved field of NULs (a string, not a C string: ignored)', expect: true, sig: rebuild(sig, { reserved: Uint8Array.of(0, 0, 0) }), allowedSigners: asA });
   add({ name: 'a NUL byte after the SSHSIG', expect: false, sig: new Uint8Array([...sig, 0]), allowedSigners: asA });
-  add({ name: 'a NUL byte after the inner signature', expect: false, sig: rebuildRaw(kgEdSig, { inner: new Uint8Array([...edInner, 0]) }), allowedSigners: edAllowed });
+  add({ name: 'a NUL byte after the inner signature', expect: false, sig: rebuild(kgEdSig, { inner: new Uint8Array([...edInner, 0]) }), allowedSigners: edAllowed });
   add({ name: 'SSHSIG version 0xffffffff', expect: false, sig: rebuild(sig, { version: 0xffffffff }), allowedSigners: asA });
-  add({ name: 'a byte-order mark before the namespace (strcmp differs)', expect: false, sig: rebuildRaw(sig, { namespace: new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(NS)]) }), allowedSigners: asA });
-  add({ name: 'a byte-order mark before the signature type', expect: false, sig: rebuildRaw(kgEdSig, { inner: retype(edInner, new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('ssh-ed25519')])) }), allowedSigners: edAllowed });
+  add({ name: 'a byte-order mark before the namespace (strcmp differs)', expect: false, sig: rebuild(sig, { namespace: new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(NS)]) }), allowedSigners: asA });
+  add({ name: 'a byte-order mark before the signature type', expect: false, sig: rebuild(kgEdSig, { inner: retype(edInner, new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('ssh-ed25519')])) }), allowedSigners: edAllowed });
   add({ name: 'string length longer than the SSHSIG', expect: false, sig: (() => { const b = sig.slice(); b[10 + 3] += 1; return b; })(), allowedSigners: asA });
 }
 
@@ -423,7 +410,7 @@ function rebuildRaw(sig: Uint8Array, o: { namespace?: Uint8Array; hashAlg?: Uint
   arm('a NUL after the END line', true, armored + '\0');
   {
     // Six 0xff bytes in the reserved field make sure the base64 has a '/' to swap for '_'.
-    const slashes = Buffer.from(rebuildRaw(sig, { reserved: new Uint8Array(6).fill(0xff) })).toString('base64');
+    const slashes = Buffer.from(rebuild(sig, { reserved: new Uint8Array(6).fill(0xff) })).toString('base64');
     expect(slashes).toContain('////');
     arm('base64url alphabet', false, `${begin}\n${slashes.replace(/\+/g, '-').replace(/\//g, '_')}\n${end}\n`);
     arm('the same in standard base64 (good: OpenSSH ignores the reserved field)', true, `${begin}\n${slashes}\n${end}\n`);
@@ -431,8 +418,8 @@ function rebuildRaw(sig: Uint8Array, o: { namespace?: Uint8Array; hashAlg?: Uint
   arm('a non-base64 character', false, armored.replace(body[1].slice(0, 4), body[1].slice(0, 3) + '*'));
   arm('non-ASCII byte inside the base64', false, new Uint8Array([...Buffer.from(`${begin}\n${body[0]}`), 0xa0, ...Buffer.from(`\n${body.slice(1).join('\n')}\n${end}\n`)]));
   // Padding: an SSHSIG whose base64 ends in "==" (length ≡ 1 mod 3), by sizing the reserved field.
-  let padded = rebuildRaw(sig, { reserved: new Uint8Array(0) });
-  for (let n = 1; padded.length % 3 !== 1; n++) padded = rebuildRaw(sig, { reserved: new Uint8Array(n) });
+  let padded = rebuild(sig, { reserved: new Uint8Array(0) });
+  for (let n = 1; padded.length % 3 !== 1; n++) padded = rebuild(sig, { reserved: new Uint8Array(n) });
   const p64 = Buffer.from(padded).toString('base64');
   expect(p64.endsWith('==')).toBe(true);
   const armP = (name: string, expectOk: boolean, text: string) => add({ name: `armor: ${name}`, expect: expectOk, armored: text, allowedSigners: allowed });
