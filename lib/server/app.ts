@@ -11,6 +11,7 @@ import { deleteExpiredSessions } from '../store/sessions';
 import { deleteOldChallenges } from '../store/challenges';
 import { callControl, controlSocketPath, startControlServer, type ControlRequest } from './control';
 import { ensureDemoRemote } from './demo-remote';
+import { AppEvents } from './events';
 import { Publisher } from './publisher';
 import { openRepo, repoNotFound, type RepoHandle } from './repos';
 import { createRequest } from './requests';
@@ -24,6 +25,8 @@ export interface App extends AuthContext {
   db: Db;
   repos: Map<string, RepoHandle>;
   publisher: Publisher;
+  /** What happened here, for forge statuses, notifications and other instances (lib/server/events.ts). */
+  events: AppEvents;
   repo(name: string): RepoHandle;
   close(): Promise<void>;
 }
@@ -55,14 +58,20 @@ export async function openApp(config: Config, opts: OpenAppOptions = {}): Promis
   let publisher: Publisher | null = null;
   let housekeeping: NodeJS.Timeout | null = null;
   let closed = false;
+  const events = new AppEvents(log);
   try {
-    for (const r of config.repositories) repos.set(r.name, await openRepo(config.dataDir, r));
+    for (const r of config.repositories) {
+      const handle = await openRepo(config.dataDir, r);
+      handle.onRemoteReachable(() => events.emit('fetched', { repo: r.name }));
+      repos.set(r.name, handle);
+    }
     publisher = new Publisher(repos, { retryMs: opts.retryMs, maxRetryMs: opts.maxRetryMs, log });
     const app: App = {
       config,
       db: store.db,
       repos,
       publisher,
+      events,
       repo(name) {
         const r = typeof name === 'string' ? repos.get(name) : undefined;
         if (!r) throw repoNotFound(name);
@@ -97,6 +106,8 @@ export async function openApp(config: Config, opts: OpenAppOptions = {}): Promis
 /** What administrative operations need: the database, and a repository's clone by name. */
 export interface AdminContext extends AuthContext {
   repo(name: string): RepoHandle;
+  /** Absent when the CLI works on the data directly (no server running). */
+  events?: AppEvents;
 }
 
 async function handleControl(app: AdminContext, req: ControlRequest): Promise<unknown> {

@@ -228,6 +228,7 @@ export async function approveVerify(
     }
     after = [...before, line];
     app.publisher.noteAdded(repo.config.name, notesRef, published);
+    app.events?.emit('line-written', { repo: repo.config.name, commit: commit.id, notesRef, line, userId: user.id, base: statement.base ?? null });
   }
 
   // The policy as of this write (the note as read plus our line; no second read of the note),

@@ -37,6 +37,7 @@ export async function createRequest(
     const { commit } = await resolveReviewRevision(repo, req.commit, { fetchOnDemand: true });
     row = await upsertRequest(ctx.db, { repo: repo.config.name, commitId: commit.id, requestedBy: req.requestedBy });
   }
+  ctx.events?.emit('request-upserted', { repo: row.repo, requestId: row.id, commit: row.commitId, base: row.base, requestedBy: row.requestedBy });
   return {
     id: row.id,
     repo: row.repo,

@@ -141,6 +141,9 @@ alter table sessions add column verified_at timestamptz;
 update sessions set verified_at = created_at
 `,
   },
+  // (migration 6: forges)
+  // (migration 7: notifications)
+  // (migration 8: several instances)
 ];
 
 export async function migrate(db: Db): Promise<number[]> {
