@@ -13,7 +13,7 @@ export const currentUser = cache(async (): Promise<UserView | null> => {
 
 export const reviewFor = cache(async (repo: string, commit: string) => {
   const app = await getApp();
-  return getReview(app, repo, commit, await currentUser());
+  return getReview(app, repo, commit, await currentUser(), { diff: 'page' });
 });
 
 /**
@@ -34,7 +34,7 @@ export const reviewTarget = cache(async (repo: string, commit: string, base: str
 
 export const changeReviewFor = cache(async (repo: string, head: string, base: string, baseName: string | null) => {
   const app = await getApp();
-  return getChangeReview(app, repo, head, base, await currentUser(), { baseName });
+  return getChangeReview(app, repo, head, base, await currentUser(), { baseName, diff: 'page' });
 });
 
 export async function inboxFor(user: UserView) {

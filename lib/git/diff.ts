@@ -1,5 +1,5 @@
 import { resolveCommit } from './commit';
-import { assembleDiff, parsePatch, parseRawNumstat, type DiffFile, type DiffTruncation } from './diff-parse';
+import { assembleDiff, parsePatch, parseRawNumstat, type DiffFile, type DiffHunk, type DiffTruncation, type FileChange } from './diff-parse';
 import { runGit } from './run';
 
 export type { DiffFile, DiffHunk, DiffLine, DiffTruncation, FileStatus } from './diff-parse';
@@ -67,4 +67,50 @@ async function treeDiff(repoDir: string, base: string | null, head: string, opts
   const sections = parsePatch(patch.stdout, { maxLines: opts.maxLines ?? 20_000, inputCut: patch.truncated });
   const { files, truncated } = assembleDiff(changes, sections, { maxFiles: opts.maxFiles ?? 1_000 });
   return { commit: head, base, files, truncated: { ...truncated, bytes: patch.truncated } };
+}
+
+/** A file's patch beyond this many bytes is not read (the diff API says so; the rest is for git). */
+export const FILE_DIFF_MAX_BYTES = 32 * 1024 * 1024;
+
+export interface FileDiff {
+  /** The file appears in the diff (false: the range does not change that path). */
+  found: boolean;
+  hunks: DiffHunk[];
+  /** The patch was longer than `maxBytes`: hunks end early. */
+  cut: boolean;
+  /** Git says the file is binary (no hunks). */
+  binary: boolean;
+}
+
+/**
+ * One file's part of a commit's (base null: root commit) or a change's diff, with the same flags
+ * as treeDiff so its hunks are the same. A rename or copy needs `oldPath` too: rename detection
+ * only pairs paths the pathspec includes. Paths are literal (no pathspec magic or globs).
+ */
+export async function fileDiff(
+  repoDir: string,
+  base: string | null,
+  head: string,
+  file: { path: string; oldPath?: string },
+  opts: { maxBytes?: number } = {},
+): Promise<FileDiff> {
+  const range = base ? [base, head] : ['--root', head];
+  const paths = file.oldPath && file.oldPath !== file.path ? [file.oldPath, file.path] : [file.path];
+  const patch = await runGit(
+    [
+      '--literal-pathspecs', '-c', 'diff.suppressBlankEmpty=false',
+      'diff-tree', ...DIFF_FLAGS, '-p', '-U3', '--no-color', '--src-prefix=a/', '--dst-prefix=b/', ...range, '--', ...paths,
+    ],
+    { cwd: repoDir, maxOutputBytes: opts.maxBytes ?? FILE_DIFF_MAX_BYTES },
+  );
+  const sections = parsePatch(patch.stdout, { inputCut: patch.truncated }).filter((s) => s.path === file.path);
+  const binary = /^Binary files .* differ$/m.test(patch.stdout);
+  return { found: sections.length > 0, hunks: sections.flatMap((s) => s.hunks), cut: patch.truncated, binary };
+}
+
+/** The files a commit (base null: root commit) or a change changes, with counts; no content. */
+export async function diffChanges(repoDir: string, base: string | null, head: string): Promise<FileChange[]> {
+  const range = base ? [base, head] : ['--root', head];
+  const stat = await runGit(['diff-tree', ...DIFF_FLAGS, '--raw', '--numstat', '-z', ...range], { cwd: repoDir });
+  return parseRawNumstat(stat.stdout);
 }

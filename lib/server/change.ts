@@ -12,9 +12,9 @@ import { serializeStatement } from '../statement/statement';
 import { listCredentials } from '../store/credentials';
 import type { App } from './app';
 import { resolveReviewCommit, type ResolveOptions } from './commits';
-import { toDiffView } from './diff-view';
+import { pageDiffView, toDiffView } from './diff-view';
 import { REMOTE, type RepoHandle } from './repos';
-import { commitFields, getReview, policyState, REVIEW_DIFF_MAX_BYTES, REVIEW_DIFF_MAX_LINES, signatureViews, viewerFields } from './review';
+import { commitFields, diffOptions, getReview, policyState, signatureViews, viewerFields, type DiffMode } from './review';
 import { linesBy } from './trust';
 import type { ChangeView, ReviewView, SignatureLineView, UserView } from './types';
 
@@ -201,8 +201,9 @@ export async function getChangeReview(
   headId: string,
   base: string,
   viewer: UserView | null,
-  opts: { baseName?: string | null } = {},
+  opts: { baseName?: string | null; diff?: DiffMode } = {},
 ): Promise<ReviewView> {
+  const mode = opts.diff ?? 'full';
   const repo = app.repo(repoName);
   const head = await resolveReviewCommit(repo, headId, { fetchOnDemand: viewer !== null });
   await checkChangeBase(repo, head.id, base);
@@ -215,7 +216,7 @@ export async function getChangeReview(
   const baseName = opts.baseName ?? null;
   const [judged, diff, branches, creds, commits, baseCommit, moved] = await Promise.all([
     evaluateChange(repo, trusted, notesRef, head, base),
-    changeDiff(repo.dir, base, head.id, { maxBytes: REVIEW_DIFF_MAX_BYTES, maxLines: REVIEW_DIFF_MAX_LINES }),
+    changeDiff(repo.dir, base, head.id, diffOptions(mode)),
     branchesContaining(repo.dir, head.id),
     viewer ? listCredentials(app.db, viewer.id) : Promise.resolve([]),
     listChange(repo.dir, base, head.id, { max: CHANGE_MAX_LISTED }),
@@ -242,7 +243,7 @@ export async function getChangeReview(
       ? serializeStatement({ repository: policy.repository, commit: head.id, tree: head.tree, base, verdict: 'approve', signer: viewer.email, time: formatTime(new Date()) })
       : null,
     ...viewerFields(app, repo, trusted, viewer, creds, mine),
-    diff: toDiffView(diff),
+    diff: mode === 'page' ? pageDiffView(diff) : toDiffView(diff),
     change,
   };
 }

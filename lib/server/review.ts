@@ -8,7 +8,7 @@ import type { TrustedPolicy } from '../policy/trusted';
 import { listCredentials, type CredentialRow } from '../store/credentials';
 import type { App } from './app';
 import { resolveReviewCommit } from './commits';
-import { toDiffView } from './diff-view';
+import { PAGE_BUDGET, pageDiffView, toDiffView } from './diff-view';
 import { REMOTE, type RepoHandle } from './repos';
 import { keyTrusted, linesBy } from './trust';
 import type { PolicyStateView, ReviewView, SignatureLineView, UserView } from './types';
@@ -16,6 +16,20 @@ import type { PolicyStateView, ReviewView, SignatureLineView, UserView } from '.
 /** Diffs beyond this many bytes of patch are cut (and the cut counted). */
 export const REVIEW_DIFF_MAX_BYTES = 1024 * 1024;
 export const REVIEW_DIFF_MAX_LINES = 5000;
+
+/**
+ * How much of the diff a review carries: `full` (the JSON API, the offline copy) up to the limits
+ * above; `page` (the review page) the file list and a first part within PAGE_BUDGET, the rest on
+ * request from the diff API.
+ */
+export type DiffMode = 'full' | 'page';
+
+/** The git diff options for a mode. */
+export function diffOptions(mode: DiffMode) {
+  return mode === 'page'
+    ? { maxBytes: PAGE_BUDGET.patchBytes, maxLines: Infinity, maxFiles: Infinity }
+    : { maxBytes: REVIEW_DIFF_MAX_BYTES, maxLines: REVIEW_DIFF_MAX_LINES };
+}
 
 export function policyState(v: Pick<CommitVerdict, 'threshold' | 'count' | 'met' | 'signers' | 'excludedAuthor'>): PolicyStateView {
   return { threshold: v.threshold, count: v.count, met: v.met, signers: v.signers, ...(v.excludedAuthor ? { excludedAuthor: v.excludedAuthor } : {}) };
@@ -86,7 +100,8 @@ export function viewerFields(app: App, repo: RepoHandle, trusted: TrustedPolicy,
  * signed and whether the policy is met (trusted policy from the remote's default branch), where
  * it is reachable from, and the exact statement this viewer would sign.
  */
-export async function getReview(app: App, repoName: string, commitId: string, viewer: UserView | null): Promise<ReviewView> {
+export async function getReview(app: App, repoName: string, commitId: string, viewer: UserView | null, opts: { diff?: DiffMode } = {}): Promise<ReviewView> {
+  const mode = opts.diff ?? 'full';
   const repo = app.repo(repoName);
   // Only a signed-in viewer makes the server look on the remote for a commit its clone lacks.
   const commit = await resolveReviewCommit(repo, commitId, { fetchOnDemand: viewer !== null });
@@ -94,7 +109,7 @@ export async function getReview(app: App, repoName: string, commitId: string, vi
   const notesRef = repo.notesRefFor(trusted);
   const [verdict, diff, branches, creds] = await Promise.all([
     evaluateCommit({ repoDir: repo.dir, commit: commit.id, trusted, notesRef }),
-    commitDiff(repo.dir, commit.id, { maxBytes: REVIEW_DIFF_MAX_BYTES, maxLines: REVIEW_DIFF_MAX_LINES }),
+    commitDiff(repo.dir, commit.id, diffOptions(mode)),
     branchesContaining(repo.dir, commit.id),
     viewer ? listCredentials(app.db, viewer.id) : Promise.resolve([]),
   ]);
@@ -116,7 +131,7 @@ export async function getReview(app: App, repoName: string, commitId: string, vi
         })
       : null,
     ...viewerFields(app, repo, trusted, viewer, creds, mine),
-    diff: toDiffView(diff),
+    diff: mode === 'page' ? pageDiffView(diff) : toDiffView(diff),
   };
 }
 

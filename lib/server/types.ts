@@ -32,7 +32,15 @@ export interface DiffLineView {
   text: string;
   oldNo?: number;
   newNo?: number;
+  /** Characters of this line left out (a very long line is cut; the rest loads on request). */
+  cut?: number;
 }
+
+/**
+ * One row of a file's diff as the review page pages it: a hunk header or a line. A file's rows
+ * are numbered from 0 in patch order; a chunk of the diff API is a slice of them.
+ */
+export type DiffRowView = { kind: 'hunk'; text: string } | DiffLineView;
 
 export interface DiffFileView {
   path: string;
@@ -44,11 +52,51 @@ export interface DiffFileView {
   hunks: { header: string; lines: DiffLineView[] }[];
   /** Lines of this file not shown because the diff was too large. */
   hiddenLines?: number;
+  /**
+   * The review page's paged diff (set there, and by the diff API): the first rows of this file
+   * (`rows`, `hunks` then empty) and where its next chunk starts (`next`: a row number), or
+   * `deferred` when none of it is in the page yet. Absent: `hunks` is all there is.
+   */
+  rows?: DiffRowView[];
+  next?: number | null;
+  deferred?: true;
 }
 
 export interface DiffView {
   files: DiffFileView[];
   truncated: { files: number; lines: number }; // what was cut
+  /**
+   * The review page's paged diff: files after `files` are not in the page but load on request
+   * (from file number `offset` of the whole list), with their totals.
+   */
+  more?: { offset: number; files: number; additions: number; deletions: number };
+  /** The whole diff's totals (paged diff: every file, listed or not). */
+  totals?: { files: number; additions: number; deletions: number; binary: number };
+}
+
+/** A chunk of one file's diff (GET …/diff?path=…&start=N): rows start..start+rows.length. */
+export interface DiffChunkView {
+  path: string;
+  oldPath?: string;
+  binary: boolean;
+  start: number;
+  rows: DiffRowView[];
+  /** Where the next chunk starts, or null when this was the last. */
+  next: number | null;
+  /**
+   * The file's diff is larger than the server reads for one file: rows after the last chunk are
+   * not available here (the page says how many changed lines, and to use git).
+   */
+  cut: boolean;
+}
+
+/** A page of the file list (GET …/diff?files=N): file entries without their rows. */
+export interface DiffFilesPageView {
+  offset: number;
+  files: DiffFileView[];
+  /** Where the next page starts, or null. */
+  next: number | null;
+  total: number;
 }
 
 /**
