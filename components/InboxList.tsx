@@ -31,6 +31,11 @@ export function InboxList({ items, now }: { items: InboxItemView[]; now?: Date }
                 {it.count}/{it.threshold}
               </span>
             </span>
+            {it.pr && (
+              <span className="block text-sm break-words" data-testid="pr-title">
+                <span className="font-semibold text-accent">#{it.pr.number}</span> {it.pr.title}
+              </span>
+            )}
             <span className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-muted">
               <span className="font-medium text-fg">{it.repo}</span>
               <span className="font-mono">{it.shortId}</span>
@@ -48,8 +53,30 @@ export function InboxList({ items, now }: { items: InboxItemView[]; now?: Date }
               {it.viewerHasSigned && <span className="font-medium text-ok">✓ you approved</span>}
             </span>
           </Link>
+          {it.pr && <PullRequestLine item={it} />}
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * Beside a pull request's card (links cannot nest): the pull request on the forge, and signatures
+ * made on its earlier heads — they stay in git for the commits they name and do not count for the
+ * new head, so a reviewer sees why the count started again.
+ */
+function PullRequestLine({ item }: { item: InboxItemView }) {
+  const pr = item.pr!;
+  return (
+    <p className="mt-1 flex flex-wrap gap-x-3 gap-y-1 px-1 text-xs text-muted">
+      <a href={pr.url} target="_blank" rel="noopener noreferrer" className="underline">
+        Pull request #{pr.number} on the forge
+      </a>
+      {pr.earlier.map((e) => (
+        <Link key={e.commit} href={reviewPath(item.repo, e.commit)} className="underline" data-testid="pr-earlier">
+          {plural(e.signatures, 'signature')} on an earlier push <span className="font-mono">{e.shortId.slice(0, 7)}</span>
+        </Link>
+      ))}
+    </p>
   );
 }

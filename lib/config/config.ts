@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CountersignError } from '../errors';
 import { parseTrustProxy } from './trust-proxy';
 import { REPOSITORY_RE } from '../statement/fields';
+import { forgeSchema, resolveForge, type ForgeConfig } from './forge';
 
 /**
  * Server configuration: an optional JSON file (COUNTERSIGN_CONFIG, else ./countersign.config.json
@@ -31,6 +32,8 @@ const repositorySchema = z.object({
   notesRef: z.string().regex(NOTES_REF_RE, 'expected refs/notes/<name>').optional(),
   /** Where the trusted policy is read from (a ref in the server's clone); default: the remote's default branch. */
   policyRef: z.string().regex(REF_RE, 'expected a full ref such as refs/remotes/origin/main').optional(),
+  /** Its forge: webhooks in, commit statuses out (lib/config/forge.ts, lib/forge). */
+  forge: forgeSchema.optional(),
 });
 
 const originSchema = z.string().refine((s) => {
@@ -62,7 +65,7 @@ const fileSchema = z
   })
   .strict();
 
-export type RepositoryConfig = z.infer<typeof repositorySchema>;
+export type RepositoryConfig = Omit<z.infer<typeof repositorySchema>, 'forge'> & { forge?: ForgeConfig };
 
 export interface Config {
   dataDir: string;
@@ -142,10 +145,19 @@ export function loadConfig(opts: { env?: Env; cwd?: string } = {}): Config {
   const dataDir = path.resolve(cwd, env.COUNTERSIGN_DATA_DIR || f.dataDir || 'data');
   const databaseUrl = env.DATABASE_URL || f.databaseUrl || null;
 
-  const configured = (f.repositories ?? []).map((r) => ({
+  // A forge's secrets (literal, environment, file) are read now, so a missing one fails the start.
+  const forgeOf = (name: string, forge: NonNullable<z.output<typeof repositorySchema>['forge']>): ForgeConfig => {
+    try {
+      return resolveForge(forge, env, source === 'defaults' ? cwd : path.dirname(source));
+    } catch (e) {
+      fail(source, `repositories.${name}.forge: ${(e as Error).message}`);
+    }
+  };
+  const configured: RepositoryConfig[] = (f.repositories ?? []).map(({ forge, ...r }) => ({
     ...r,
     // A relative path to a local remote is relative to the config file's folder (or cwd).
     remote: isUrlLike(r.remote) ? r.remote : path.resolve(source === 'defaults' ? cwd : path.dirname(source), r.remote),
+    ...(forge ? { forge: forgeOf(r.name, forge) } : {}),
   }));
   const demo = f.demo ?? configured.length === 0;
   const repositories: RepositoryConfig[] = [...configured];

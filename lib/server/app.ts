@@ -15,6 +15,7 @@ import { AppEvents } from './events';
 import { Publisher } from './publisher';
 import { openRepo, repoNotFound, type RepoHandle } from './repos';
 import { createRequest } from './requests';
+import { startForge } from '../forge/start';
 
 /**
  * The running server: configuration, database, the server's clones of the configured
@@ -89,6 +90,7 @@ export async function openApp(config: Config, opts: OpenAppOptions = {}): Promis
     if (socket) control = await startControlServer(socket, (req) => handleControl(app, req));
     // Notes saved before a restart but never pushed go out now.
     publisher.start();
+    startForge(app, { retryMs: opts.retryMs, maxRetryMs: opts.maxRetryMs, log }); // forge statuses (lib/forge)
     housekeeping = setInterval(() => {
       deleteExpiredSessions(app.db).catch(() => {});
       deleteOldChallenges(app.db).catch(() => {});

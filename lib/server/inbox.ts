@@ -6,7 +6,11 @@ import type { App } from './app';
 import { countChange } from '../git/change';
 import { evaluateChange } from './change';
 import { linesBy } from './trust';
-import type { InboxItemView, UserView } from './types';
+import type { InboxItemView, PullRequestView, UserView } from './types';
+import { earlierHeads } from '../forge/store';
+import { readNoteLines } from '../notes/store';
+import type { RepoHandle } from './repos';
+import type { ReviewRequestRow } from '../store/requests';
 
 /**
  * What awaits signatures: every open review request, newest first, with its count against the
@@ -54,6 +58,7 @@ export async function getInbox(app: App, viewer: UserView, opts: { limit?: numbe
             viewerHasSigned: linesBy(lines, ctx, viewer.email, creds, 'approve').length > 0,
             ...(r.base ? { base: r.base, commitCount: await countChange(repo.dir, r.base, commit.id) } : {}),
             ...(r.base && r.baseName ? { baseName: r.baseName } : {}),
+            ...(r.pr ? { pr: await pullRequestView(app, repo, notesRef, r.pr, commit.id) } : {}),
           });
         } catch (e) {
           if (!isCountersignError(e)) throw e;
@@ -62,6 +67,22 @@ export async function getInbox(app: App, viewer: UserView, opts: { limit?: numbe
     }),
   );
   return requests.map((r) => items.get(r.id)).filter((x): x is InboxItemView => !!x);
+}
+
+/** Earlier heads listed at most (the pull request's most recent pushes). */
+const EARLIER_HEADS_MAX = 5;
+
+/**
+ * A pull request's request: its number, title and link, and the earlier heads that have signatures
+ * (a push replaced them: those approvals stay in git, for the commits they name, and do not count
+ * for the new head unless it lands as they approved it).
+ */
+async function pullRequestView(app: App, repo: RepoHandle, notesRef: string, pr: NonNullable<ReviewRequestRow['pr']>, head: string): Promise<PullRequestView> {
+  const heads = (await earlierHeads(app.db, repo.config.name, pr.number, head)).slice(0, EARLIER_HEADS_MAX);
+  const earlier = await Promise.all(
+    heads.map(async (h) => ({ commit: h.head, shortId: h.head.slice(0, 12), signatures: (await readNoteLines(repo.dir, notesRef, h.head).catch(() => [])).length })),
+  );
+  return { number: pr.number, title: pr.title, url: pr.url, earlier: earlier.filter((e) => e.signatures > 0) };
 }
 
 export async function listRepositories(app: App): Promise<{ name: string; remote: string }[]> {

@@ -1,4 +1,4 @@
-import { upsertRequest, type ReviewRequestRow } from '../store/requests';
+import { upsertRequest, type PullRequestRef, type ReviewRequestRow } from '../store/requests';
 import type { AdminContext } from './app';
 import { resolveChange, resolveReviewRevision } from './change';
 
@@ -19,7 +19,7 @@ export interface RequestResult {
  */
 export async function createRequest(
   ctx: AdminContext,
-  req: { repo: string; commit: string; requestedBy: string; base?: string | null },
+  req: { repo: string; commit: string; requestedBy: string; base?: string | null; pr?: PullRequestRef | null },
 ): Promise<RequestResult> {
   const repo = ctx.repo(req.repo);
   let row: ReviewRequestRow;
@@ -31,11 +31,12 @@ export async function createRequest(
       requestedBy: req.requestedBy,
       base: change.base,
       baseName: change.baseName,
+      pr: req.pr ?? null,
     });
   } else {
     // Requesters are authenticated (a user, a bot token, the CLI): the commit may be fetched for them.
     const { commit } = await resolveReviewRevision(repo, req.commit, { fetchOnDemand: true });
-    row = await upsertRequest(ctx.db, { repo: repo.config.name, commitId: commit.id, requestedBy: req.requestedBy });
+    row = await upsertRequest(ctx.db, { repo: repo.config.name, commitId: commit.id, requestedBy: req.requestedBy, pr: req.pr ?? null });
   }
   ctx.events?.emit('request-upserted', { repo: row.repo, requestId: row.id, commit: row.commitId, base: row.base, requestedBy: row.requestedBy });
   return {

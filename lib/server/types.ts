@@ -206,6 +206,16 @@ export interface InboxItemView {
   base?: string;
   baseName?: string;
   commitCount?: number;
+  /** Made for a forge's pull request (lib/forge): its number, title and link. */
+  pr?: PullRequestView;
+}
+
+export interface PullRequestView {
+  number: number;
+  title: string;
+  url: string;
+  /** Earlier heads of the pull request that have signatures (a push replaced them), newest first. */
+  earlier: { commit: string; shortId: string; signatures: number }[];
 }
 
 export type ApproveStatus = 'published' | 'saved' | 'already';

@@ -141,7 +141,67 @@ alter table sessions add column verified_at timestamptz;
 update sessions set verified_at = created_at
 `,
   },
-  // (migration 6: forges)
+  {
+    version: 6,
+    name: 'forges: pull requests, webhook deliveries, commit status outbox',
+    sql: `
+-- A request made for a pull request names it, for the inbox (number, title, link).
+alter table review_requests add column pr_number integer;
+alter table review_requests add column pr_title text;
+alter table review_requests add column pr_url text;
+
+-- Each delivery is acted on once: a redelivery (same id) changes nothing.
+create table forge_deliveries (
+  delivery_id text primary key,
+  repo text not null,
+  event text not null,
+  received_at timestamptz not null default now()
+);
+
+-- The pull requests the forge told us about: their head now, the pinned base of the change, and
+-- every head they had (so earlier approvals can be named).
+create table forge_pull_requests (
+  repo text not null,
+  number integer not null,
+  head text not null,
+  base text,
+  base_ref text not null,
+  title text not null,
+  url text not null,
+  draft boolean not null default false,
+  open boolean not null default true,
+  updated_at timestamptz not null default now(),
+  primary key (repo, number)
+);
+create table forge_pull_request_heads (
+  repo text not null,
+  number integer not null,
+  head text not null,
+  base text,
+  seen_at timestamptz not null default now(),
+  primary key (repo, number, head)
+);
+
+-- The commit status outbox: the state wanted for each head, and the one last accepted by the
+-- forge. A row whose wanted version is ahead of the posted one is due (with backoff after a
+-- failure); only the latest state is sent, once.
+create table forge_statuses (
+  repo text not null,
+  sha text not null,
+  state text not null,
+  description text not null,
+  target_url text not null,
+  version integer not null default 1,
+  posted_version integer not null default 0,
+  attempts integer not null default 0,
+  next_attempt_at timestamptz not null default now(),
+  last_error text,
+  updated_at timestamptz not null default now(),
+  primary key (repo, sha)
+);
+create index forge_statuses_due on forge_statuses(next_attempt_at) where version > posted_version
+`,
+  },
   // (migration 7: notifications)
   // (migration 8: several instances)
 ];
