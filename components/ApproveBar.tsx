@@ -7,6 +7,7 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/brow
 import type { ApproveResultView, ReviewView } from '@/lib/server/types';
 import { apiGet, apiPost } from '@/lib/ui/api';
 import { noteLineTime } from '@/lib/ui/approval';
+import { FILE_SHOWN_EVENT, viewedNotice } from '@/lib/ui/diff';
 import { formatDateTime } from '@/lib/ui/format';
 import { passkeyErrorMessage } from '@/lib/ui/webauthn-errors';
 import { useSubmit } from './useSubmit';
@@ -42,6 +43,8 @@ export function ApproveBar({
   viewerKeyTrusted,
   pendingPublish,
   signInHref,
+  filesShown,
+  filesTotal,
 }: {
   repo: string;
   commit: string;
@@ -55,6 +58,9 @@ export function ApproveBar({
   viewerKeyTrusted: boolean | null;
   pendingPublish: boolean;
   signInHref: string;
+  /** Files of the diff the page shows in full, of all of them (more as the reader loads files). */
+  filesShown?: number;
+  filesTotal?: number;
 }) {
   const router = useRouter();
   const api = `/api/repos/${encodeURIComponent(repo)}/commits/${encodeURIComponent(commit)}`;
@@ -68,6 +74,14 @@ export function ApproveBar({
   const approved = approvedAt !== null || viewerHasSigned;
   const doneAt = approvedAt ?? viewerSignedAt;
   const pollTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // Files loaded in full after the page came (each file's loader says so once).
+  const [loadedLater, setLoadedLater] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => {
+    const onShown = (e: Event) => setLoadedLater((s) => new Set(s).add(String((e as CustomEvent).detail)));
+    window.addEventListener(FILE_SHOWN_EVENT, onShown);
+    return () => window.removeEventListener(FILE_SHOWN_EVENT, onShown);
+  }, []);
+  const viewed = filesTotal === undefined ? null : viewedNotice((filesShown ?? 0) + loadedLater.size, filesTotal, base ? 'change' : 'commit');
 
   useEffect(() => () => {
     if (pollTimer.current) clearTimeout(pollTimer.current);
@@ -200,6 +214,11 @@ export function ApproveBar({
         {scope && !approved && (
           <p className="text-sm font-medium" id="approve-scope">
             {scope}
+          </p>
+        )}
+        {viewed && !approved && (
+          <p className="text-xs text-muted" id="approve-viewed">
+            {viewed}
           </p>
         )}
         {signedIn ? (

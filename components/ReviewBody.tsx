@@ -50,7 +50,7 @@ export function ReviewBody({ review, offline = false }: { review: ReviewView; of
 
       <StatementPreview review={review} />
 
-      <DiffViewer diff={review.diff} />
+      <DiffViewer diff={review.diff} source={offline ? undefined : { repo: review.repo, commit: review.commit, ...(change ? { base: change.base } : {}) }} />
     </article>
   );
 }

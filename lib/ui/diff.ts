@@ -1,8 +1,9 @@
-import type { DiffFileView, DiffView } from '../server/types';
+import type { DiffFileView, DiffRowView, DiffView } from '../server/types';
 import { plural } from './format';
 
-/** Totals over the files that are shown. */
+/** Totals over the whole diff (a paged diff says them; otherwise over the files that are shown). */
 export function diffTotals(diff: DiffView): { files: number; additions: number; deletions: number } {
+  if (diff.totals) return { files: diff.totals.files, additions: diff.totals.additions, deletions: diff.totals.deletions };
   let additions = 0;
   let deletions = 0;
   for (const f of diff.files) {
@@ -53,7 +54,7 @@ export function fileTitle(file: DiffFileView): string {
 
 /** How many lines a file section would render. */
 export function renderedLines(file: DiffFileView): number {
-  return file.hunks.reduce((n, h) => n + h.lines.length, 0);
+  return file.rows ? file.rows.filter((r) => r.kind !== 'hunk').length : file.hunks.reduce((n, h) => n + h.lines.length, 0);
 }
 
 /**
@@ -94,4 +95,64 @@ export function fileAnchor(path: string, index: number): string {
 /** The sign column of a diff line. */
 export function lineSign(kind: 'add' | 'del' | 'ctx'): string {
   return kind === 'add' ? '+' : kind === 'del' ? '-' : ' ';
+}
+
+/** A file's rows: the paged diff's, or its hunks numbered the same way (a header row, then its lines). */
+export function fileRows(file: DiffFileView): DiffRowView[] {
+  if (file.rows) return file.rows;
+  return file.hunks.flatMap((h): DiffRowView[] => [{ kind: 'hunk', text: h.header }, ...h.lines]);
+}
+
+/** Added and removed lines among rows. */
+export function changedLines(rows: DiffRowView[]): number {
+  return rows.reduce((n, r) => n + (r.kind === 'add' || r.kind === 'del' ? 1 : 0), 0);
+}
+
+/** The page holds all of this file there is to see (a binary file: its entry). */
+export function fileComplete(file: DiffFileView): boolean {
+  return file.binary || (!file.deferred && (file.next ?? null) === null && !file.hiddenLines);
+}
+
+/** How many files a page shows in full, of how many the diff has. */
+export function pageProgress(diff: DiffView): { shown: number; total: number } {
+  return { shown: diff.files.filter(fileComplete).length, total: diffTotals(diff).files };
+}
+
+/** The diff API for a review: `params` as the query (`files`, or `path`, `old`, `start`, …); `base` for a change. */
+export function diffApiUrl(repo: string, commit: string, base: string | undefined, params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  if (base) q.set('base', base);
+  return `/api/repos/${encodeURIComponent(repo)}/commits/${encodeURIComponent(commit)}/diff?${q}`;
+}
+
+/**
+ * What the approve bar says while parts of the diff are not loaded: the approval covers all of
+ * it, whatever was read. Null once every file is shown.
+ */
+export function viewedNotice(shown: number, total: number, what: 'commit' | 'change'): string | null {
+  if (total === 0 || shown >= total) return null;
+  return `You have seen ${shown.toLocaleString('en-US')} of ${plural(total, 'file')} in full. Approving signs the whole ${what}, all ${total.toLocaleString('en-US')} files.`;
+}
+
+/** The event a file's loader sends when all of that file is on the page (the approve bar counts them). */
+export const FILE_SHOWN_EVENT = 'countersign:file-shown';
+
+/** Which review a diff belongs to, for the diff API. */
+export interface DiffSource {
+  repo: string;
+  commit: string;
+  /** A change's base (full id). */
+  base?: string;
+}
+
+/** One file of a review, for the diff API. */
+export interface FileSource extends DiffSource {
+  path: string;
+  oldPath?: string;
+}
+
+/** The diff API address of rows `start`… of a file (`lineChars` long lines at most). */
+export function chunkUrl(f: FileSource, start: number, extra: { count?: number; lineChars?: number } = {}): string {
+  return diffApiUrl(f.repo, f.commit, f.base, { path: f.path, old: f.oldPath && f.oldPath !== f.path ? f.oldPath : undefined, start, ...extra });
 }

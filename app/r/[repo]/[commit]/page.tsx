@@ -8,6 +8,7 @@ import { ReviewBody } from '@/components/ReviewBody';
 import { SaveReviewOffline } from '@/components/SaveOffline';
 import type { ReviewView } from '@/lib/server/types';
 import { BRANCH_TEXT_RE, changePath, decodeSegment, reviewPath, shortId } from '@/lib/ui/commit-id';
+import { pageProgress } from '@/lib/ui/diff';
 import { changeReviewFor, currentUser, reviewFor, reviewTarget } from '../../../_lib/data';
 import { countersignErrorCode } from '../../../_lib/errors';
 
@@ -79,6 +80,7 @@ export default async function ReviewPage({ params, searchParams }: { params: Par
   const here = review.change ? changePath(review.repo, review.commit, review.change.base, review.change.baseName) : reviewPath(review.repo, review.commit);
   const user = await currentUser();
   const change = review.change;
+  const progress = pageProgress(review.diff);
   return (
     <div className="pb-52">
       <ReviewBody review={review} />
@@ -98,6 +100,8 @@ export default async function ReviewPage({ params, searchParams }: { params: Par
         viewerKeyTrusted={review.viewerKeyTrusted}
         pendingPublish={review.pendingPublish}
         signInHref={`/?next=${encodeURIComponent(here)}`}
+        filesShown={progress.shown}
+        filesTotal={progress.total}
       />
     </div>
   );
