@@ -62,6 +62,8 @@ const fileSchema = z
     adminEmail: z.string().optional(),
     /** Reverse proxies whose X-Forwarded-For is believed: addresses, CIDR blocks, or "loopback". */
     trustProxy: z.union([z.string(), z.array(z.string())]).optional(),
+    /** Who runs this server, for Web Push services (VAPID `sub`): a mailto: or https: URL. */
+    vapidSubject: z.string().optional(),
   })
   .strict();
 
@@ -81,6 +83,8 @@ export interface Config {
   adminEmail: string;
   /** Proxies whose forwarded headers name the client (lib/server/client-address.ts); empty: none. */
   trustProxy: string[];
+  /** VAPID subject (mailto: or https:) sent to push services with every notification (lib/notify). */
+  vapidSubject: string;
   /** Where the configuration came from, for messages. */
   source: string;
 }
@@ -177,7 +181,13 @@ export function loadConfig(opts: { env?: Env; cwd?: string } = {}): Config {
     .filter(Boolean);
   const proxies = parseTrustProxy(trustProxy);
   if ('error' in proxies) fail(trustProxyText ? 'environment' : source, `trustProxy: ${proxies.error}`);
-  return { dataDir, port, rpId, rpName, origins, publicUrl, databaseUrl, repositories, demo, adminEmail, trustProxy, source };
+  // Push services contact this address about a misbehaving sender; default: the public site when it is
+  // https, else the admin's address.
+  const vapidSubject = env.COUNTERSIGN_VAPID_SUBJECT || f.vapidSubject || (publicUrl.startsWith('https:') ? publicUrl : `mailto:${adminEmail}`);
+  if (!/^(mailto:[^\s]+@[^\s]+|https:\/\/[^\s]+)$/.test(vapidSubject)) {
+    fail(env.COUNTERSIGN_VAPID_SUBJECT ? 'environment' : source, `vapidSubject ${JSON.stringify(vapidSubject)} must be a mailto: or https: URL (e.g. mailto:ops@example.org)`);
+  }
+  return { dataDir, port, rpId, rpName, origins, publicUrl, databaseUrl, repositories, demo, adminEmail, trustProxy, vapidSubject, source };
 }
 
 /**

@@ -16,6 +16,7 @@ import { Publisher } from './publisher';
 import { openRepo, repoNotFound, type RepoHandle } from './repos';
 import { createRequest } from './requests';
 import { startForge } from '../forge/start';
+import { startNotifications } from '../notify';
 
 /**
  * The running server: configuration, database, the server's clones of the configured
@@ -91,6 +92,7 @@ export async function openApp(config: Config, opts: OpenAppOptions = {}): Promis
     // Notes saved before a restart but never pushed go out now.
     publisher.start();
     startForge(app, { retryMs: opts.retryMs, maxRetryMs: opts.maxRetryMs, log }); // forge statuses (lib/forge)
+    await startNotifications(app, { log }); // Web Push: review requests, alarms (lib/notify)
     housekeeping = setInterval(() => {
       deleteExpiredSessions(app.db).catch(() => {});
       deleteOldChallenges(app.db).catch(() => {});

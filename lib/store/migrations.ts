@@ -202,7 +202,46 @@ create table forge_statuses (
 create index forge_statuses_due on forge_statuses(next_attempt_at) where version > posted_version
 `,
   },
-  // (migration 7: notifications)
+  {
+    version: 7,
+    name: 'notifications: VAPID key, push subscriptions, what was already sent',
+    sql: `
+-- One VAPID key pair for the whole deployment (every instance on one PostgreSQL signs with it, so a
+-- subscription made through one instance is served by any): created once, insert-if-absent.
+create table notify_vapid (
+  id smallint primary key check (id = 1),
+  public_key text not null,            -- base64url, uncompressed P-256 point
+  private_key text not null,           -- base64url, 32 bytes
+  created_at timestamptz not null default now()
+);
+
+-- A browser's push subscription belongs to the session (and so the device) that made it: signing
+-- out there, the session expiring, or revoking the device deletes the session and, by the cascade,
+-- the subscription, whichever code path deletes it.
+create table push_subscriptions (
+  id text primary key,
+  user_id text not null references users(id),
+  credential_id text references credentials(id),
+  session_hash text not null references sessions(token_hash) on delete cascade,
+  endpoint text not null unique,
+  p256dh text not null,
+  auth text not null,
+  created_at timestamptz not null default now(),
+  last_sent_at timestamptz
+);
+create index push_subscriptions_user on push_subscriptions(user_id);
+create index push_subscriptions_credential on push_subscriptions(credential_id);
+
+-- Notifications that must go out once however many instances or restarts see their cause
+-- (an alarm for a note line, a request reaching its policy): the first to insert the key sends.
+create table notify_sent (
+  kind text not null,
+  key text not null,
+  created_at timestamptz not null default now(),
+  primary key (kind, key)
+);
+`,
+  },
   // (migration 8: several instances)
 ];
 
