@@ -19,7 +19,11 @@ function overview(): string {
   ].join('\n');
 }
 
+/** Set by the one-file build (scripts/build-cli.mjs), which has no package.json beside it. */
+declare const COUNTERSIGN_BUNDLE_VERSION: string | undefined;
+
 function version(): string {
+  if (typeof COUNTERSIGN_BUNDLE_VERSION === 'string') return COUNTERSIGN_BUNDLE_VERSION;
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     return String(pkg.version);
@@ -60,7 +64,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       io.stderr.write(`countersign: unknown command ${JSON.stringify(name)} (${hint}; see countersign --help)\n`);
       return EXIT_USAGE;
     }
-    return await command.run(rest, io);
+    return await (await command.load()).run(rest, io);
   } catch (e) {
     io.stderr.write(errorLine(e) + '\n');
     if (io.env.COUNTERSIGN_DEBUG && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');

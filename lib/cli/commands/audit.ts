@@ -26,7 +26,6 @@ covered; a REF that does not descend from COMMIT fails.
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: "prove a branch's history: every first-parent step since a commit covered by approvals",
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseCommandArgs(
       'audit',

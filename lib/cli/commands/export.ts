@@ -52,7 +52,6 @@ async function checkOutDir(out: string): Promise<void> {
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'write statements, .sig files and allowed_signers so anyone can re-check with ssh-keygen',
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseCommandArgs(
       'export',

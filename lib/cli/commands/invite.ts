@@ -1,6 +1,5 @@
 import { userInfo } from 'node:os';
-import { runAdminOperation } from '../../server/app';
-import { loadConfig } from '../../config/config';
+import { loadAdmin } from '../admin';
 import { flag, parseCommandArgs, str, UsageError } from '../args';
 import { EXIT_OK } from '../exit';
 import type { CliIO } from '../io';
@@ -23,7 +22,6 @@ Configuration as for the server (COUNTERSIGN_CONFIG / ./countersign.config.json,
 
 export const inviteCommand: Command = {
   name: 'invite',
-  summary: 'print a one-time URL that enrolls a passkey for an e-mail address',
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseCommandArgs('invite', argv, { admin: { type: 'boolean' }, hours: { type: 'string' } }, { min: 1, max: 1 });
     if (args.help) {
@@ -37,6 +35,7 @@ export const inviteCommand: Command = {
       if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 30) throw new UsageError('invite: --hours must be a number of hours from 0 to 720');
       ttlMs = Math.round(hours * 3600_000);
     }
+    const { runAdminOperation, loadConfig } = await loadAdmin('invite');
     const config = loadConfig({ env: io.env, cwd: io.cwd });
     const invite = await runAdminOperation(config, { op: 'invite', email: args.positionals[0], admin: flag(args, 'admin'), ...(ttlMs ? { ttlMs } : {}) });
     io.stdout.write(`${invite.url}\n`);

@@ -1,5 +1,4 @@
-import { runAdminOperation } from '../../server/app';
-import { loadConfig } from '../../config/config';
+import { loadAdmin } from '../admin';
 import { parseCommandArgs, requireStr, str } from '../args';
 import { EXIT_OK } from '../exit';
 import type { CliIO } from '../io';
@@ -25,7 +24,6 @@ COMMIT), so every reviewer is shown, and signs, the same change.
 
 export const requestCommand: Command = {
   name: 'request',
-  summary: "put a commit or a change in reviewers' inboxes and print its review link",
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseCommandArgs('request', argv, { repo: { type: 'string' }, base: { type: 'string' }, by: { type: 'string' } }, { min: 1, max: 1 });
     if (args.help) {
@@ -35,6 +33,7 @@ export const requestCommand: Command = {
     const repo = requireStr('request', args, 'repo', '--repo NAME');
     const base = str(args, 'base');
     const by = (str(args, 'by') ?? cliRequester(io.env)).slice(0, 300);
+    const { runAdminOperation, loadConfig } = await loadAdmin('request');
     const config = loadConfig({ env: io.env, cwd: io.cwd });
     const r = await runAdminOperation(config, { op: 'request', repo, commit: args.positionals[0], ...(base !== undefined ? { base } : {}), requestedBy: by });
     const query = r.base ? `?base=${r.base}${r.baseName ? `&from=${encodeURIComponent(r.baseName)}` : ''}` : '';

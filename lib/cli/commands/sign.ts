@@ -42,7 +42,6 @@ If the remote cannot be reached the signature stays in the local notes ref and t
 
 export const signCommand: Command = {
   name: 'sign',
-  summary: 'sign a commit with your SSH key and publish the signature in git notes',
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseCommandArgs(
       'sign',

@@ -37,7 +37,6 @@ async function readInput(path: string, what: string): Promise<Buffer> {
 
 export const verifySigCommand: Command = {
   name: 'verify-sig',
-  summary: 'verify one SSH signature like `ssh-keygen -Y verify` (plus passkey flag/origin checks)',
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseCommandArgs(
       'verify-sig',

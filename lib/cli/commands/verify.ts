@@ -39,7 +39,6 @@ Exit status: 0 every commit meets the policy, 1 at least one does not, 2 bad inp
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'check commits against the policy (threshold of trusted signatures); exit 0 only if all pass',
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseCommandArgs(
       'verify',
