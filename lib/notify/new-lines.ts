@@ -27,13 +27,22 @@ export const MAX_LINES_PER_SCAN = 20_000;
  * notes commit seen last and the tip (`git diff-tree`, whatever the fanout), and for each note
  * that changed the lines in the new blob and not in the old one. Cost follows what changed,
  * not the size of the notes. The first scan of a clone only records the tip (history is not
- * news). Afterwards the seen ref is moved to the tip.
+ * news; a clone without notes records the empty tree). Afterwards the seen ref is moved to the tip.
  */
 export async function scanNewLines(repoDir: string, notesRef: string): Promise<{ lines: NewLine[]; truncated: boolean }> {
   const tip = await readTip(repoDir, notesRef);
-  if (!tip) return { lines: [], truncated: false };
   const seenRef = seenRefFor(notesRef);
-  const seen = await readTip(repoDir, seenRef);
+  const seenAt = await runGit(['rev-parse', '--verify', '--quiet', seenRef], { cwd: repoDir, allowFailure: true });
+  const seen = seenAt.code === 0 ? seenAt.stdout.trim() : null;
+  if (!tip) {
+    // No notes yet: remember having looked (at the empty tree), so that the first notes to
+    // arrive are news rather than a baseline.
+    if (!seen) {
+      const empty = await runGit(['hash-object', '-w', '-t', 'tree', '--stdin'], { cwd: repoDir, input: '' });
+      await runGit(['update-ref', seenRef, empty.stdout.trim()], { cwd: repoDir });
+    }
+    return { lines: [], truncated: false };
+  }
   if (seen === tip) return { lines: [], truncated: false };
   if (!seen) {
     await runGit(['update-ref', seenRef, tip], { cwd: repoDir });
