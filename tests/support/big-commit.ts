@@ -1,14 +1,15 @@
 /**
  * A review page's worst case, made with `git fast-import` (seconds, whatever the size): one commit
  * on top of `parent` that adds thousands of small files, a 50,000-line file, a file of very long
- * lines and a binary file, and changes an existing file. Used by the diff API tests, the phone
+ * lines and a binary file (other shapes for the benchmark). Used by the diff API tests, the phone
  * end-to-end test and bench/page-bytes.ts.
  */
 import { spawn } from 'node:child_process';
 
 export interface BigCommitShape {
-  /** Small files added (3 lines each), under many/…. */
+  /** Small files added (`smallLines` lines each, default 3), under many/…. */
   smallFiles: number;
+  smallLines?: number;
   /** Lines of the one huge file (huge/big.txt). */
   hugeLines: number;
   /** Lines of long/lines.txt, each `longLineChars` characters long. */
@@ -37,7 +38,7 @@ function blob(path: string, content: Buffer): Buffer[] {
  */
 export async function makeBigCommit(gitDir: string, branch: string, parent: string, shape: BigCommitShape = BIG_COMMIT): Promise<string> {
   const parts: Buffer[] = [];
-  const msg = Buffer.from(`Import a very large tree\n\n${shape.smallFiles} small files, a ${shape.hugeLines}-line file, long lines and a binary.\n`);
+  const msg = Buffer.from(`Import a very large tree\n\n${JSON.stringify(shape)}\n`);
   parts.push(
     Buffer.from(
       `commit refs/heads/${branch}\nauthor Big Importer <big@example.org> 1700000000 +0000\ncommitter Big Importer <big@example.org> 1700000000 +0000\ndata ${msg.length}\n`,
@@ -45,16 +46,24 @@ export async function makeBigCommit(gitDir: string, branch: string, parent: stri
     msg,
     Buffer.from(`from ${parent}\n`),
   );
-  for (let i = 0; i < shape.smallFiles; i++) parts.push(...blob(smallPath(i), Buffer.from(`file ${i}\nsecond line\nthird line\n`)));
-  const huge: string[] = [];
-  for (let i = 1; i <= shape.hugeLines; i++) huge.push(`line ${i} of the huge file`);
-  parts.push(...blob(BIG_PATHS.huge, Buffer.from(huge.join('\n') + '\n')));
-  const long: string[] = [];
-  for (let i = 0; i < shape.longLines; i++) long.push(`${i}:` + 'x'.repeat(shape.longLineChars - String(i).length - 1));
-  parts.push(...blob(BIG_PATHS.long, Buffer.from(long.join('\n') + '\n')));
-  const bin = Buffer.alloc(shape.binaryBytes);
-  for (let i = 0; i < bin.length; i++) bin[i] = (i * 7) % 256;
-  parts.push(...blob(BIG_PATHS.binary, bin));
+  const small = (i: number) =>
+    shape.smallLines === undefined ? `file ${i}\nsecond line\nthird line\n` : Array.from({ length: shape.smallLines }, (_, k) => `file ${i} line ${k + 1}: some typical source text, about sixty characters\n`).join('');
+  for (let i = 0; i < shape.smallFiles; i++) parts.push(...blob(smallPath(i), Buffer.from(small(i))));
+  if (shape.hugeLines > 0) {
+    const huge: string[] = [];
+    for (let i = 1; i <= shape.hugeLines; i++) huge.push(`line ${i} of the huge file`);
+    parts.push(...blob(BIG_PATHS.huge, Buffer.from(huge.join('\n') + '\n')));
+  }
+  if (shape.longLines > 0) {
+    const long: string[] = [];
+    for (let i = 0; i < shape.longLines; i++) long.push(`${i}:` + 'x'.repeat(shape.longLineChars - String(i).length - 1));
+    parts.push(...blob(BIG_PATHS.long, Buffer.from(long.join('\n') + '\n')));
+  }
+  if (shape.binaryBytes > 0) {
+    const bin = Buffer.alloc(shape.binaryBytes);
+    for (let i = 0; i < bin.length; i++) bin[i] = (i * 7) % 256;
+    parts.push(...blob(BIG_PATHS.binary, bin));
+  }
   parts.push(Buffer.from('\n'));
   await new Promise<void>((resolve, reject) => {
     const child = spawn('git', ['--git-dir', gitDir, 'fast-import', '--quiet'], { stdio: ['pipe', 'ignore', 'pipe'] });
