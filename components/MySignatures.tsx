@@ -4,7 +4,7 @@ import { changePath, reviewPath, shortId } from '@/lib/ui/commit-id';
 import { formatDateTime, plural } from '@/lib/ui/format';
 
 /**
- * Every signature your passkeys made, read from the repositories' notes. A line here that you do
+ * Every signature your keys made (passkeys, and keys allowed_signers lists for you), read from the repositories' notes. A line here that you do
  * not remember making is the sign of a server that misused one of your passkey ceremonies.
  */
 export function MySignatures({ items, total }: { items: MySignatureView[]; total: number }) {
@@ -15,8 +15,8 @@ export function MySignatures({ items, total }: { items: MySignatureView[]; total
           Your signatures
         </h2>
         <p className="text-sm text-muted">
-          Every line signed by your passkeys in the repositories&apos; notes{total > items.length ? ` (the newest ${items.length} of ${total})` : ''}.
-          One you do not remember making means a passkey prompt was used for something else: revoke that device and tell an admin.
+          Every line signed by your passkeys, or by a key the repositories&apos; allowed_signers list for you, in their notes{total > items.length ? ` (the newest ${items.length} of ${total})` : ''}.
+          One you do not remember making means a passkey prompt was used for something else (or a key was stolen): revoke that device and tell an admin. With notifications on, each new one also sets off an alarm on your devices.
         </p>
       </div>
       {items.length === 0 ? (

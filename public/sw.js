@@ -1,5 +1,5 @@
 /*
- * Countersign service worker: lets the app open offline and nothing more.
+ * Countersign service worker: lets the app open offline, and shows push notifications.
  *
  * - Navigations: network first. When the network fails, the cached /offline shell is served
  *   at the requested address; that page reads the inbox and saved reviews from IndexedDB
@@ -111,4 +111,74 @@ self.addEventListener('fetch', (event) => {
   } else if (url.pathname.startsWith('/icons/') || url.pathname === '/manifest.webmanifest') {
     event.respondWith(staleWhileRevalidate(event));
   }
+});
+
+// ---------------------------------------------------------------- notifications (lib/notify)
+
+/**
+ * A push message as the server sends it (lib/notify/payload.ts): `{v: 1, kind, title, body, url,
+ * tag}`, or Apple's declarative form `{web_push: 8030, notification: {title, body, navigate, tag}}`.
+ * Only a path on this origin is ever opened, whatever the message says.
+ */
+function readPush(data) {
+  let m = {};
+  try {
+    m = data ? data.json() : {};
+  } catch {
+    m = {};
+  }
+  const n = m && m.web_push === 8030 && m.notification ? m.notification : m;
+  let url = '/';
+  try {
+    const u = new URL(n.url || n.navigate || '/', self.location.origin);
+    if (u.origin === self.location.origin) url = u.pathname + u.search + u.hash;
+  } catch {
+    /* keep / */
+  }
+  return {
+    title: typeof n.title === 'string' && n.title ? n.title : 'Countersign',
+    body: typeof n.body === 'string' ? n.body : '',
+    tag: typeof n.tag === 'string' ? n.tag : undefined,
+    kind: typeof m.kind === 'string' ? m.kind : 'notice',
+    url,
+  };
+}
+
+self.addEventListener('push', (event) => {
+  const m = readPush(event.data);
+  event.waitUntil(
+    self.registration.showNotification(m.title, {
+      body: m.body,
+      tag: m.tag,
+      icon: '/icons/icon-192.png',
+      badge: '/icons/icon-32.png',
+      // An alarm about your own key stays until it is seen.
+      requireInteraction: m.kind === 'signature-alarm',
+      data: { url: m.url, kind: m.kind },
+    }),
+  );
+});
+
+/** A tap opens the review: in a window of the app already open (focused), else a new one. */
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const path = (event.notification.data && event.notification.data.url) || '/';
+  const target = new URL(path, self.location.origin).toString();
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const same = windows.find((c) => c.url === target) || windows.find((c) => new URL(c.url).origin === self.location.origin);
+      if (same) {
+        const focused = await same.focus();
+        if (focused.url === target) return;
+        try {
+          await focused.navigate(target); // only a window this worker controls can be navigated
+          return;
+        } catch {
+          /* not ours to navigate: open the review beside it */
+        }
+      }
+      await self.clients.openWindow(target);
+    })(),
+  );
 });

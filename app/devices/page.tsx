@@ -3,6 +3,10 @@ import Link from 'next/link';
 import { AddDevice } from '@/components/AddDevice';
 import { DeviceList } from '@/components/DeviceList';
 import { MySignatures } from '@/components/MySignatures';
+import { Notifications } from '@/components/Notifications';
+import { cookies } from 'next/headers';
+import { readCookie } from '@/lib/auth/sessions';
+import { notificationState } from '@/lib/notify/api';
 import { getApp } from '@/lib/server';
 import { signaturesOf } from '@/lib/server/my-signatures';
 import { currentUser, devicesFor } from '../_lib/data';
@@ -22,7 +26,12 @@ export default async function DevicesPage() {
       </div>
     );
   }
-  const [devices, signatures] = await Promise.all([devicesFor(user), signaturesOf(await getApp(), user)]);
+  const app = await getApp();
+  const [devices, signatures, notifications] = await Promise.all([
+    devicesFor(user),
+    signaturesOf(app, user),
+    notificationState(app, user, readCookie(await cookies())),
+  ]);
   return (
     <div className="space-y-6">
       <div className="space-y-1">
@@ -33,6 +42,7 @@ export default async function DevicesPage() {
         </p>
       </div>
       <DeviceList devices={devices} />
+      <Notifications devices={devices} thisDevice={notifications.thisDevice} byDevice={notifications.byDevice} />
       <section aria-labelledby="add-heading" className="card space-y-3">
         <h2 id="add-heading" className="text-lg font-semibold">
           Add another device

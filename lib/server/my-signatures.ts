@@ -1,3 +1,4 @@
+import { principalMatches } from '../allowed-signers';
 import { noteLines, parseNoteLine } from '../notes/line';
 import { listNotes, readNotesFor, readTip } from '../notes/tree';
 import { fingerprintSha256 } from '../ssh/public-key';
@@ -8,9 +9,12 @@ import type { App } from './app';
 import type { UserView } from './types';
 
 /**
- * "Your signatures": every note line signed by one of the viewer's passkeys, read from the notes
- * themselves (not from the server's own records), so that a signature the viewer did not mean to
- * make — e.g. a sign-in ceremony a compromised server turned into an approval — shows up here.
+ * "Your signatures": every note line signed by one of the viewer's keys — their passkeys (revoked
+ * ones too), and the keys a repository's trusted allowed_signers lists for their address (an SSH
+ * key used with `countersign sign`) — read from the notes themselves (not from the server's own
+ * records), so that a signature the viewer did not mean to make — e.g. a sign-in ceremony a
+ * compromised server turned into an approval — shows up here. The alarm (lib/notify) tells of
+ * each new one as it arrives.
  */
 export interface MySignatureView {
   repo: string;
@@ -20,7 +24,7 @@ export interface MySignatureView {
   time: string;
   /** v2 lines: the base of the change reviewed. */
   base?: string;
-  /** The device (passkey) whose key made it. */
+  /** The device (passkey) whose key made it, or "SSH key SHA256:…" for a key allowed_signers lists. */
   device: string;
   fingerprint: string;
 }
@@ -70,13 +74,20 @@ export async function signaturesOf(app: App, viewer: UserView, limit = 50): Prom
   const all: MySignatureView[] = [];
   for (const repo of app.repos.values()) {
     let notesRef = repo.config.notesRef ?? DEFAULT_NOTES_REF;
+    const keys = new Map(names);
     try {
-      notesRef = repo.notesRefFor(await repo.trusted());
+      const trusted = await repo.trusted();
+      notesRef = repo.notesRefFor(trusted);
+      for (const s of trusted.allowedSigners) {
+        if (s.certAuthority || !principalMatches(viewer.email, s.principals)) continue;
+        const fp = fingerprintSha256(s.key);
+        if (!keys.has(fp)) keys.set(fp, `SSH key ${fp}`);
+      }
     } catch {
-      /* a broken policy: read the configured ref */
+      /* a broken policy: read the configured ref, passkeys only */
     }
     const index = await indexNotes(repo.dir, notesRef);
-    for (const [fp, device] of names) {
+    for (const [fp, device] of keys) {
       for (const s of index.byFingerprint.get(fp) ?? []) all.push({ ...s, repo: repo.config.name, device });
     }
   }

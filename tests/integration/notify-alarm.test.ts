@@ -12,6 +12,7 @@ import { openApp } from '../../lib/server/app';
 import { notifierOf } from '../../lib/notify';
 import { subscribe } from '../../lib/notify/api';
 import { seenRefFor } from '../../lib/notify/new-lines';
+import { signaturesOf } from '../../lib/server/my-signatures';
 import { runCli } from '../support/cli';
 import { makeKey, makeTempDir, type KeygenKey } from '../support/ssh-keygen';
 import { approve, enroll, gitIn, startHarness, trustOnRemote, type Enrolled, type Harness } from './app-harness';
@@ -79,6 +80,10 @@ describe('the alarm', () => {
       tag: `alarm:demo:${commit}:${time}`,
     });
     expect(alarms('/push/ann-phone')).toEqual([]); // not Ann's key
+    // "Your signatures" lists it too, read from the notes, with the key that made it.
+    const mine = await signaturesOf(h.app, bob.user);
+    expect(mine.items).toEqual([{ repo: 'demo', commit, verdict: 'approve', time, device: `SSH key ${fp}`, fingerprint: fp }]);
+    expect((await signaturesOf(h.app, ann.user)).items).toEqual([]);
   });
 
   it("the app's own approval with a passkey alarms at once, naming the device", async () => {
