@@ -184,6 +184,66 @@ export async function appendNoteLines(repoDir: string, notesRef: string, entries
   return { added: added.size };
 }
 
+/**
+ * Lines of the LOCAL notes ref that the remote's notes (as last fetched into the side ref) lack:
+ * what this clone holds and has not published. Reads only the notes whose blobs differ.
+ */
+export async function unpublishedNoteLines(repoDir: string, remote: string, notesRef: string = DEFAULT_NOTES_REF): Promise<NoteEntry[]> {
+  checkNotesRef(notesRef);
+  const [liveTip, sideTip] = await Promise.all([readTip(repoDir, notesRef), readTip(repoDir, sideRefFor(notesRef, remote))]);
+  if (!liveTip || liveTip === sideTip) return [];
+  const [live, side] = await Promise.all([listNotes(repoDir, liveTip), listNotes(repoDir, sideTip)]);
+  const differing = [...live].filter(([commit, blob]) => side.get(commit) !== blob).map(([commit]) => commit);
+  if (differing.length === 0) return [];
+  const [mine, theirs] = await Promise.all([readNotesFor(repoDir, liveTip, differing), readNotesFor(repoDir, sideTip, differing)]);
+  const out: NoteEntry[] = [];
+  for (const commit of differing) {
+    const remoteLines = new Set(noteLines(theirs.get(commit)?.content.toString('utf8') ?? ''));
+    for (const line of noteLines(mine.get(commit)?.content.toString('utf8') ?? '')) if (!remoteLines.has(line)) out.push({ commit, line });
+  }
+  return out;
+}
+
+/**
+ * Takes lines out of the LOCAL notes ref (CAS, like every local write). Only for lines that never
+ * reached the remote: notes merge three ways, so a removal of a published line would travel.
+ * Returns how many were removed.
+ */
+export async function removeLocalNoteLines(repoDir: string, notesRef: string, entries: NoteEntry[]): Promise<number> {
+  checkNotesRef(notesRef);
+  const byCommit = new Map<string, Set<string>>();
+  for (const e of validateNoteEntries(entries)) byCommit.set(e.commit, (byCommit.get(e.commit) ?? new Set()).add(toLatin1Line(e.line)));
+  if (byCommit.size === 0) return 0;
+  return withLock(writeKey(repoDir, notesRef), async () => {
+    for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+      const tip = await readTip(repoDir, notesRef);
+      const notes = await readNotesFor(repoDir, tip, [...byCommit.keys()]);
+      const changed = new Map<string, Buffer>();
+      const replace = new Map<string, string[]>();
+      let removed = 0;
+      for (const [commit, drop] of byCommit) {
+        const note = notes.get(commit);
+        if (!note) continue;
+        const existing = noteLineSet(note.content);
+        const kept = existing.filter((l) => !drop.has(l));
+        if (kept.length === existing.length) continue;
+        removed += existing.length - kept.length;
+        changed.set(commit, kept.length ? noteContent(kept) : Buffer.alloc(0));
+        replace.set(commit, note.paths);
+      }
+      if (changed.size === 0) return 0;
+      const outcome = await writeNotesCommit(repoDir, notesRef, tip, changed, `countersign: retract ${removed} unpublished line(s)\n`, replace);
+      if (outcome.ok) return removed;
+      if (!outcome.raced && (await readTip(repoDir, notesRef)) === tip) {
+        throw new CountersignError('git-failed', `could not write ${notesRef} in ${repoDir}: ${outcome.stderr.split('\n').slice(0, 4).join('; ')}`);
+      }
+      notesWriteStats.casRetries++;
+      await casBackoff(attempt);
+    }
+    throw new CountersignError('git-failed', `gave up writing ${notesRef} in ${repoDir} after ${WRITE_ATTEMPTS} attempts: other writers kept moving it`);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Merging another notes ref in (union)
 
@@ -241,7 +301,9 @@ async function fetchToSide(repoDir: string, remote: string, notesRef: string): P
   const r = await runGit(
     // --refmap= : ignore configured fetch refspecs, so a `+refs/notes/*:refs/notes/*` someone put
     // in their config can never overwrite the live ref as a side effect of this fetch.
-    ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--refmap=', '--recurse-submodules=no', remote, `+${notesRef}:${side}`],
+    // --no-filter: in a partial clone (the server's, lib/git/clone.ts) the notes' contents still
+    // come whole, so reading and merging signatures never waits on (or fails for) the remote.
+    ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-filter', '--refmap=', '--recurse-submodules=no', remote, `+${notesRef}:${side}`],
     { cwd: repoDir, allowFailure: true },
   );
   if (r.code === 0) return { found: true, side };

@@ -45,7 +45,8 @@ export async function writeNotesCommit(
     // `git notes` laid out at another depth would survive beside the new one (git then shows
     // both, concatenated). So the old note is deleted wherever it actually is.
     for (const path of replacePaths.get(commit) ?? []) chunks.push(Buffer.from(`D ${path}\n`));
-    chunks.push(Buffer.from(`N inline ${commit}\n`), ...data(content));
+    // Empty content: the note is removed (a retraction left nothing), not kept as an empty blob.
+    if (content.length > 0) chunks.push(Buffer.from(`N inline ${commit}\n`), ...data(content));
   }
   chunks.push(Buffer.from('\ndone\n'));
   // unpackLimit=0: keep fast-import's pack rather than exploding it into loose objects (measured

@@ -15,6 +15,7 @@ import { AppEvents } from './events';
 import { Publisher } from './publisher';
 import { openRepo, repoNotFound, type RepoHandle } from './repos';
 import { createRequest } from './requests';
+import { mayAnnounceFirstAdmin, startInstances } from '../instances';
 import { startForge } from '../forge/start';
 import { startNotifications } from '../notify';
 
@@ -63,7 +64,7 @@ export async function openApp(config: Config, opts: OpenAppOptions = {}): Promis
   const events = new AppEvents(log);
   try {
     for (const r of config.repositories) {
-      const handle = await openRepo(config.dataDir, r);
+      const handle = await openRepo(config.dataDir, r, { log }); // never waits for a clone or a fetch
       handle.onRemoteReachable(() => events.emit('fetched', { repo: r.name }));
       repos.set(r.name, handle);
     }
@@ -83,12 +84,22 @@ export async function openApp(config: Config, opts: OpenAppOptions = {}): Promis
         if (closed) return;
         closed = true;
         if (housekeeping) clearInterval(housekeeping);
+        for (const r of repos.values()) r.close();
         await control?.close();
         await publisher?.stop();
         await store.close();
       },
     };
     if (socket) control = await startControlServer(socket, (req) => handleControl(app, req));
+    // Several instances on one PostgreSQL (lib/instances): joined before the first push below.
+    const joined = await startInstances(app, log);
+    if (joined) {
+      const closeApp = app.close;
+      app.close = async () => {
+        await joined.close();
+        await closeApp();
+      };
+    }
     // Notes saved before a restart but never pushed go out now.
     publisher.start();
     startForge(app, { retryMs: opts.retryMs, maxRetryMs: opts.maxRetryMs, log }); // forge statuses (lib/forge)
@@ -131,6 +142,11 @@ async function handleControl(app: AdminContext, req: ControlRequest): Promise<un
  */
 export async function announceFirstAdminInvite(app: App, log: (l: string) => void = (l) => console.log(l)): Promise<string | null> {
   if ((await countUsers(app.db)) > 0) return null;
+  // (several instances) one announces, whichever starts first; a restart of it announces afresh.
+  if (!(await mayAnnounceFirstAdmin(app))) {
+    log('countersign: nobody is enrolled yet; another instance printed the first admin\'s invite');
+    return null;
+  }
   const invite = await createInvite(app, app.config.adminEmail, { admin: true });
   log(
     [

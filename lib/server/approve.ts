@@ -1,7 +1,7 @@
 import { generateAuthenticationOptions, type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { AuthRequiredError } from '../auth/context';
 import { activeCredential, verifyAssertion } from '../auth/webauthn';
-import { CountersignError } from '../errors';
+import { CountersignError, isCountersignError } from '../errors';
 import { evaluateLines, governingPolicy, type LinesVerdict } from '../gate/evaluate';
 import { exclusionsForCommits } from '../gate/exclusions';
 import { formatNoteLine, parseNoteLine } from '../notes/line';
@@ -15,7 +15,9 @@ import { consumeChallenge, findChallenge, insertChallenge } from '../store/chall
 import { listCredentials } from '../store/credentials';
 import { findUserById } from '../store/users';
 import { packageAssertion } from '../webauthn/package-assertion';
+import { instanceOf } from '../instances';
 import type { App } from './app';
+import type { RepoHandle } from './repos';
 import { checkChangeBase, evaluateChange } from './change';
 import { resolveReviewCommit } from './commits';
 import { policyState } from './review';
@@ -154,7 +156,17 @@ export async function approveVerify(
   const gitSide = (async () => {
     const trusted = await repo.trusted();
     const notesRef = repo.notesRefFor(trusted);
-    const [commit, lines] = await Promise.all([repo.commit(statement.commit), readNoteLines(repo.dir, notesRef, statement.commit)]);
+    let [commit, lines] = await Promise.all([
+      repo.commit(statement.commit).catch((e) => (isCountersignError(e) && e.code === 'unknown-commit' ? null : Promise.reject(e))),
+      readNoteLines(repo.dir, notesRef, statement.commit),
+    ]);
+    if (!commit) {
+      // Prepared by another instance from a commit this clone has not fetched yet (pushed after our
+      // last fetch, or on no branch): fetch it now — single-flight per id, and past a remembered
+      // miss, since the challenge proves the service has seen it — then read the note again.
+      commit = await resolveReviewCommit(repo, statement.commit, { fetchOnDemand: true, seenByService: true });
+      lines = await readNoteLines(repo.dir, notesRef, statement.commit);
+    }
     // The base the statement names is still a commit here, and an ancestor of the head.
     if (statement.base !== undefined) await checkChangeBase(repo, commit.id, statement.base);
     return { trusted, notesRef, commit, lines };
@@ -213,7 +225,7 @@ export async function approveVerify(
   let written = line;
   let after = before;
   let published: Promise<PublishResult> | null = null;
-  const standing = existing.length > 0 ? existing[0].line : await claim(app, repo.dir, notesRef, claimKey, line, before);
+  const standing = existing.length > 0 ? existing[0].line : await claim(app, repo, notesRef, claimKey, line, before);
   if (standing !== null) {
     written = standing;
     if (!before.includes(standing)) after = [...before, standing];
@@ -286,22 +298,47 @@ export async function approveVerify(
 
 /** A claim older than this whose line is in no note was left by a writer that died between claim and write. */
 export const STALE_CLAIM_MS = 2 * 60 * 1000;
+/**
+ * A claim whose instance is gone (killed before it answered) is taken over once it is this old and
+ * its line is still on no remote: a push the dead instance had already started has landed by then.
+ */
+export const DEAD_HOLDER_GRACE_MS = 4_000;
 
 /**
  * Claims the approval for `line`. Null: this call won and must write `line`. Otherwise the line
  * that stands: another approval by the same key (a double tap, another instance) claimed it first.
+ *
+ * A standing line in no note this instance can see (after fetching the remote's notes) is taken
+ * over — this call writes its own line instead — when its writer cannot publish it any more: the
+ * instance that claimed it is gone (after DEAD_HOLDER_GRACE_MS), or the claim is older than
+ * STALE_CLAIM_MS. Should the old writer come back with the line saved, it drops it before
+ * publishing (lib/instances/reconcile.ts): the claim says which line stands.
  */
-async function claim(app: App, repoDir: string, notesRef: string, key: ApprovalClaimKey, line: string, before: string[]): Promise<string | null> {
-  const r = await claimApproval(app.db, key, line);
+async function claim(app: App, repo: RepoHandle, notesRef: string, key: ApprovalClaimKey, line: string, before: string[]): Promise<string | null> {
+  const me = instanceOf(app);
+  const r = await claimApproval(app.db, key, line, 3, me?.id ?? null);
   if (r.won) return null;
-  const standing = r.claim.line;
-  if (before.includes(standing) || Date.now() - Date.parse(r.claim.claimedAt) < STALE_CLAIM_MS) return standing;
-  // An old claim whose line is in no note (a crash between claim and write): take it over, once.
-  const now = await readNoteLines(repoDir, notesRef, key.commitId);
-  if (now.includes(standing)) return standing;
-  if (await takeOverClaim(app.db, key, standing, line, STALE_CLAIM_MS)) return null;
-  const again = await claimApproval(app.db, key, line); // someone else took it over (or released it) just now
-  return again.won ? null : again.claim.line;
+  let standing = r.claim;
+  if (before.includes(standing.line)) return standing.line;
+  const seen = async () => {
+    if (me) await repo.refresh({ maxAgeMs: 0 }); // published by another instance since our last fetch?
+    return (await readNoteLines(repo.dir, notesRef, key.commitId)).includes(standing.line);
+  };
+  const deadline = Date.now() + DEAD_HOLDER_GRACE_MS + 2_000;
+  for (;;) {
+    const holderGone = me !== null && standing.instanceId !== null && standing.instanceId !== me.id && !(await me.alive(standing.instanceId));
+    // A live writer (or this very instance, a double tap) is still at work or will publish later.
+    if (!holderGone && standing.ageMs < STALE_CLAIM_MS) return standing.line;
+    if (await seen()) return standing.line;
+    const minAge = holderGone ? DEAD_HOLDER_GRACE_MS : STALE_CLAIM_MS;
+    if (await takeOverClaim(app.db, key, standing.line, line, minAge, me?.id ?? null)) return null;
+    const again = await claimApproval(app.db, key, line, 3, me?.id ?? null); // taken over or released just now?
+    if (again.won) return null;
+    if (again.claim.line !== standing.line || Date.now() > deadline) return again.claim.line;
+    standing = again.claim;
+    // The gone instance's claim is younger than the grace: wait it out, then look again.
+    await sleep(Math.min(500, Math.max(50, minAge - standing.ageMs)));
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());

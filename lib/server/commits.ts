@@ -16,6 +16,22 @@ export interface ResolveOptions {
    * names. Default false: the answer comes from the clone (refreshed at most every few seconds).
    */
   fetchOnDemand?: boolean;
+  /**
+   * Another instance of the service has had this commit (it prepared an approval of it): look on
+   * the remote even if this instance missed it less than MISS_TTL_MS ago.
+   */
+  seenByService?: boolean;
+}
+
+/**
+ * Whether the service (any instance sharing the database) has seen a commit: set per repository
+ * by lib/instances. An anonymous request for such a commit may make this instance fetch it, since
+ * the id is not one a stranger made up but one another instance has served.
+ */
+const serviceKnowledge = new WeakMap<RepoHandle, (commit: string) => Promise<boolean>>();
+
+export function setServiceKnowledge(repo: RepoHandle, seen: (commit: string) => Promise<boolean>): void {
+  serviceKnowledge.set(repo, seen);
 }
 
 interface OnDemand {
@@ -55,11 +71,16 @@ export async function resolveReviewCommit(repo: RepoHandle, id: string, opts: Re
   await repo.refresh();
   const found = await lookup(repo, commit);
   if (found) return found;
-  if (!opts.fetchOnDemand) throw notFound(repo, commit, 'check the id, or sign in to have the server look for it on the remote');
+  let seen = opts.seenByService === true;
+  if (!opts.fetchOnDemand && !seen) {
+    const known = serviceKnowledge.get(repo);
+    seen = known ? await known(commit).catch(() => false) : false;
+    if (!seen) throw notFound(repo, commit, 'check the id, or sign in to have the server look for it on the remote');
+  }
 
   const s = stateOf(repo);
   const missedAt = s.misses.get(commit);
-  if (missedAt !== undefined && Date.now() - missedAt < MISS_TTL_MS) {
+  if (!seen && missedAt !== undefined && Date.now() - missedAt < MISS_TTL_MS) {
     throw notFound(repo, commit, 'check the id, or push the commit first (looked for less than a minute ago)');
   }
   let fetching = s.inflight.get(commit);

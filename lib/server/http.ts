@@ -15,6 +15,7 @@ import { getApp, type App } from './app';
 import { parseTrustProxy, type ProxyList } from '../config/trust-proxy';
 import { clientAddress, installPeerAddressHook } from './client-address';
 import { isCleanText } from './schemas';
+import { hideServerPaths } from './server-paths';
 import type { UserView } from './types';
 
 export const DEFAULT_MAX_BODY = 64 * 1024;
@@ -38,6 +39,7 @@ const STATUS: Record<CountersignErrorCode, number> = {
   'git-failed': 502,
   'push-failed': 502,
   'tool-failed': 502,
+  'repo-cloning': 503,
 };
 
 export class HttpError extends Error {
@@ -239,8 +241,9 @@ export function route<B = undefined, P extends Params = Params>(
   handler: (c: RouteContext<B, P>) => Promise<Response | unknown>,
 ): (req: Request, ctx: { params: Promise<P> }) => Promise<Response> {
   return async (req, ctx) => {
+    let app: App | null = null;
     try {
-      const app = await getApp();
+      app = await getApp();
       if (spec.rateLimit && spec.rateLimitBy !== 'user') checkRateLimit(spec.rateLimit, requestClient(app, req));
       // A request that carries a bot token is judged by the token alone: its cookie is ignored, so
       // the Origin check that bot requests skip never covers a cookie-authenticated request.
@@ -266,7 +269,7 @@ export function route<B = undefined, P extends Params = Params>(
       const out = await handler({ app, req, body, params, viewer, token, sessionToken });
       return out instanceof Response ? out : json(out);
     } catch (e) {
-      return errorResponse(e);
+      return errorResponse(app ? hideServerPaths(e, app) : e);
     }
   };
 }

@@ -36,6 +36,10 @@ interface RepoState {
   /** When the scheduled retry fires (ms since epoch), while one is scheduled. */
   retryAt: number | null;
   notesRef: string;
+  /** Waiting for a push that covers `seq` (lib/instances tells other instances after it). */
+  waiters: Array<{ seq: number; resolve: (pushed: boolean) => void }>;
+  /** The unpublished lines were checked against the database since start (see beforeRepublish). */
+  reconciled: boolean;
 }
 
 export interface PublisherOptions {
@@ -74,6 +78,8 @@ export class Publisher {
         timer: null,
         retryAt: null,
         notesRef: repo.config.notesRef ?? DEFAULT_NOTES_REF,
+        waiters: [],
+        reconciled: false,
       });
       // A fetch that succeeds is a free probe: the remote answers again, so publish now rather
       // than at the next retry (up to a minute away).
@@ -94,6 +100,27 @@ export class Publisher {
         await this.publish(name);
       })();
     }
+  }
+
+  /**
+   * Runs before a push of lines that may be old — the first after start, and every retry after a
+   * failed push — never before an approval's own push. lib/instances uses it to drop unpublished
+   * lines whose approval another instance recorded meanwhile. A failure is logged; the push goes on.
+   */
+  beforeRepublish(hook: (repo: string, notesRef: string) => Promise<void>): void {
+    this.republishHook = hook;
+  }
+
+  private republishHook: ((repo: string, notesRef: string) => Promise<void>) | null = null;
+
+  /**
+   * Settles true when a push covering everything added so far has succeeded; false if the
+   * publisher stops first. (A failed push keeps it waiting for the retry that succeeds.)
+   */
+  whenPublished(repo: string): Promise<boolean> {
+    const s = this.st(repo);
+    if (!s.pending) return Promise.resolve(true);
+    return new Promise((resolve) => s.waiters.push({ seq: s.seq, resolve }));
   }
 
   pending(repo: string): boolean {
@@ -130,6 +157,14 @@ export class Publisher {
     const seq = s.seq;
     s.lastAttemptAt = Date.now();
     const handle = this.repos.get(repo)!;
+    if (this.republishHook && (fromRetry || s.down || !s.reconciled)) {
+      try {
+        await this.republishHook(repo, s.notesRef);
+        s.reconciled = true;
+      } catch (e) {
+        this.log(`countersign: could not check the unpublished lines of "${repo}" against the database: ${(e as Error).message}`);
+      }
+    }
     let result: PublishResult;
     try {
       result = await handle.outbox(s.notesRef).flush();
@@ -161,6 +196,9 @@ export class Publisher {
       if (s.timer) clearTimeout(s.timer);
       s.timer = null;
       s.retryAt = null;
+      const done = s.waiters.filter((w) => w.seq <= s.pushedSeq);
+      s.waiters = s.waiters.filter((w) => w.seq > s.pushedSeq);
+      for (const w of done) w.resolve(true);
       // Lines added while this push ran are covered by their own push; if that one failed, it has
       // scheduled nothing yet (the timer was ours): make sure they are not left waiting.
       if (s.pending) this.schedule(repo);
@@ -190,6 +228,7 @@ export class Publisher {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const s of this.state.values()) {
+      for (const w of s.waiters.splice(0)) w.resolve(false);
       if (s.timer) clearTimeout(s.timer);
       s.timer = null;
       s.retryAt = null;

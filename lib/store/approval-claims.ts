@@ -18,6 +18,10 @@ export interface ApprovalClaimKey {
 export interface ApprovalClaim extends ApprovalClaimKey {
   line: string;
   claimedAt: string;
+  /** The instance (lib/instances) that claimed it; null on the embedded database. */
+  instanceId: number | null;
+  /** Milliseconds since it was claimed, by the database's clock (the same for every instance). */
+  ageMs: number;
 }
 
 const keyParams = (k: ApprovalClaimKey) => [k.repo, k.commitId, k.keyFingerprint, k.verdict, k.base ?? ''];
@@ -32,6 +36,8 @@ function map(r: any): ApprovalClaim {
     base: r.base === '' ? null : r.base,
     line: r.line,
     claimedAt: toIso(r.claimed_at)!,
+    instanceId: r.instance_id === null || r.instance_id === undefined ? null : Number(r.instance_id),
+    ageMs: Math.max(0, Number(r.age_ms ?? 0)),
   };
 }
 
@@ -44,18 +50,29 @@ export async function claimApproval(
   k: ApprovalClaimKey,
   line: string,
   attempts = 3,
+  instanceId: number | null = null,
 ): Promise<{ won: true } | { won: false; claim: ApprovalClaim }> {
   const inserted = await db.query(
-    `insert into approval_claims(repo, commit_id, key_fingerprint, verdict, base, line) values ($1, $2, $3, $4, $5, $6)
+    `insert into approval_claims(repo, commit_id, key_fingerprint, verdict, base, line, instance_id) values ($1, $2, $3, $4, $5, $6, $7)
      on conflict do nothing returning line`,
-    [...keyParams(k), line],
+    [...keyParams(k), line, instanceId],
   );
   if (inserted.length > 0) return { won: true };
-  const rows = await db.query(`select * from approval_claims where ${WHERE}`, keyParams(k));
+  const rows = await findClaim(db, k);
   // Released between our insert and this read (the winner's write failed): try once more.
-  if (rows.length === 0 && attempts > 1) return claimApproval(db, k, line, attempts - 1);
+  if (rows.length === 0 && attempts > 1) return claimApproval(db, k, line, attempts - 1, instanceId);
   if (rows.length === 0) throw new Error('approval claim vanished repeatedly');
   return { won: false, claim: map(rows[0]) };
+}
+
+async function findClaim(db: Queryable, k: ApprovalClaimKey): Promise<any[]> {
+  return db.query(`select *, (extract(epoch from (now() - claimed_at)) * 1000)::float8 as age_ms from approval_claims where ${WHERE}`, keyParams(k));
+}
+
+/** The claim that stands for this key, if any. */
+export async function currentClaim(db: Queryable, k: ApprovalClaimKey): Promise<ApprovalClaim | null> {
+  const rows = await findClaim(db, k);
+  return rows.length ? map(rows[0]) : null;
 }
 
 /**
@@ -63,11 +80,18 @@ export async function claimApproval(
  * write): succeeds only if the claim still holds `staleLine` and is older than `minAgeMs`, so two
  * callers cannot both take it over.
  */
-export async function takeOverClaim(db: Queryable, k: ApprovalClaimKey, staleLine: string, line: string, minAgeMs: number): Promise<boolean> {
+export async function takeOverClaim(
+  db: Queryable,
+  k: ApprovalClaimKey,
+  staleLine: string,
+  line: string,
+  minAgeMs: number,
+  instanceId: number | null = null,
+): Promise<boolean> {
   const rows = await db.query(
-    `update approval_claims set line = $6, claimed_at = now()
+    `update approval_claims set line = $6, claimed_at = now(), instance_id = $9
      where ${WHERE} and line = $7 and claimed_at < now() - ($8 || ' milliseconds')::interval returning line`,
-    [...keyParams(k), line, staleLine, String(minAgeMs)],
+    [...keyParams(k), line, staleLine, String(minAgeMs), instanceId],
   );
   return rows.length > 0;
 }

@@ -242,7 +242,38 @@ create table notify_sent (
 );
 `,
   },
-  // (migration 8: several instances)
+  {
+    version: 8,
+    name: 'several instances: who is alive, who claimed, one first admin, shared rate limits',
+    sql: `
+-- Each running instance (on PostgreSQL) registers here and holds an advisory lock on its id for as
+-- long as it lives (lib/instances): a lock that nobody holds is an instance that is gone.
+create table instances (
+  id bigserial primary key,
+  host text not null,
+  pid integer not null,
+  started_at timestamptz not null default now()
+);
+
+-- The instance that claimed an approval, so that another can tell whether its writer still lives.
+alter table approval_claims add column instance_id bigint;
+
+-- The first admin's invite is announced by one instance, whichever starts first.
+create table first_admin_announcement (
+  id integer primary key check (id = 1),
+  instance_id bigint,
+  announced_at timestamptz not null default now()
+);
+
+-- Rate limits shared by every instance: one fixed window per key (bucket and client).
+create table rate_limits (
+  key text primary key,
+  window_start timestamptz not null,
+  count integer not null
+);
+create index rate_limits_window on rate_limits(window_start)
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {
