@@ -18,7 +18,9 @@ export type CountersignErrorCode =
   | 'tool-failed'
   | 'not-found'
   | 'forbidden'
-  | 'conflict';
+  | 'conflict'
+  /** The server's clone of a repository is still being made (lib/server/repos.ts): try again soon. */
+  | 'repo-cloning';
 
 /**
  * Next.js bundles server code more than once (route handlers, pages, instrumentation), so an error

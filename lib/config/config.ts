@@ -32,6 +32,8 @@ const repositorySchema = z.object({
   notesRef: z.string().regex(NOTES_REF_RE, 'expected refs/notes/<name>').optional(),
   /** Where the trusted policy is read from (a ref in the server's clone); default: the remote's default branch. */
   policyRef: z.string().regex(REF_RE, 'expected a full ref such as refs/remotes/origin/main').optional(),
+  /** How the server's clone is made: "partial" (commits and trees, file contents on demand; the default) or "full". */
+  clone: z.enum(['partial', 'full']).optional(),
   /** Its forge: webhooks in, commit statuses out (lib/config/forge.ts, lib/forge). */
   forge: forgeSchema.optional(),
 });

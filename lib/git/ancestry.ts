@@ -1,5 +1,6 @@
 import { CountersignError } from '../errors';
 import { checkNotOption } from './objects';
+import { indexedIsAncestor } from './reach-index';
 import { runGit } from './run';
 
 /**
@@ -12,6 +13,8 @@ import { runGit } from './run';
 export async function isAncestor(repoDir: string, ancestor: string, descendant: string): Promise<boolean> {
   checkNotOption(ancestor, 'commit');
   checkNotOption(descendant, 'commit');
+  const known = indexedIsAncestor(repoDir, ancestor, descendant); // the server's index (./reach-index.ts)
+  if (known !== null) return known;
   const r = await runGit(['merge-base', '--is-ancestor', ancestor, descendant], { cwd: repoDir, allowFailure: true });
   if (r.code === 0) return true;
   if (r.code === 1) return false;

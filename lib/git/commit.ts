@@ -1,5 +1,6 @@
 import { CountersignError } from '../errors';
 import { checkNotOption, objectFormatOf, readObjects } from './objects';
+import { indexedBranchesContaining } from './reach-index';
 import { runGit } from './run';
 
 export interface GitIdent {
@@ -160,6 +161,9 @@ export async function defaultBranchOfRemote(repoDir: string, remote: string): Pr
 /** Local and remote-tracking branches whose history contains `commit` (full ref names, sorted). */
 export async function branchesContaining(repoDir: string, commit: string): Promise<Array<{ ref: string; name: string }>> {
   const info = await resolveCommit(repoDir, commit);
+  // The server's clones keep an index of what each branch tip reaches (./reach-index.ts).
+  const indexed = await indexedBranchesContaining(repoDir, info.id);
+  if (indexed) return indexed;
   const { stdout } = await runGit(
     ['for-each-ref', `--contains=${info.id}`, '--format=%(refname)%00%(refname:short)%00%(symref)', 'refs/heads', 'refs/remotes'],
     { cwd: repoDir },

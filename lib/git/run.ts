@@ -17,6 +17,10 @@ export interface RunGitOptions {
    * The result then has `truncated: true` and the exit code is not an error.
    */
   maxOutputBytes?: number;
+  /** Called with git's stderr as it arrives (progress of a long fetch, lib/git/clone.ts). */
+  onStderr?: (chunk: string) => void;
+  /** Ends git (SIGTERM) when aborted, e.g. a clone still running when the server stops. */
+  signal?: AbortSignal;
 }
 
 export interface RunGitResult {
@@ -174,7 +178,16 @@ export function runGit(args: string[], opts: RunGitOptions): Promise<RunGitResul
       out.push(chunk);
       outBytes += chunk.length;
     });
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      err.push(chunk);
+      opts.onStderr?.(chunk.toString('utf8'));
+    });
+    if (opts.signal) {
+      const stop = () => child.kill('SIGTERM');
+      if (opts.signal.aborted) stop();
+      else opts.signal.addEventListener('abort', stop, { once: true });
+      child.on('close', () => opts.signal?.removeEventListener('abort', stop));
+    }
     // git may exit before reading all of stdin (e.g. on a bad argument); the exit code tells the story.
     child.stdin.on('error', () => {});
 

@@ -3,6 +3,7 @@ import { evaluateCommit } from '../gate/evaluate';
 import { listCredentials } from '../store/credentials';
 import { listRequests } from '../store/requests';
 import type { App } from './app';
+import type { RepoStatus } from './repos';
 import { countChange } from '../git/change';
 import { evaluateChange } from './change';
 import { linesBy } from './trust';
@@ -85,6 +86,10 @@ async function pullRequestView(app: App, repo: RepoHandle, notesRef: string, pr:
   return { number: pr.number, title: pr.title, url: pr.url, earlier: earlier.filter((e) => e.signatures > 0) };
 }
 
-export async function listRepositories(app: App): Promise<{ name: string; remote: string }[]> {
-  return app.config.repositories.map((r) => ({ name: r.name, remote: r.remote }));
+export async function listRepositories(app: App): Promise<Array<{ name: string; remote: string } & Partial<RepoStatus>>> {
+  // While the server's clone is being made: `state: "cloning"` with git's progress (lib/server/repos.ts).
+  return app.config.repositories.map((r) => {
+    const status = app.repos.get(r.name)?.status();
+    return { name: r.name, remote: r.remote, ...(status && status.state !== 'ready' ? status : {}) };
+  });
 }
