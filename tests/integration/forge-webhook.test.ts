@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as hookRoute from '../../app/api/hooks/github/route';
 import * as inboxRoute from '../../app/api/inbox/route';
 import { createInvite } from '../../lib/auth/invites';
+import { loadConfig } from '../../lib/config/config';
+import { describeVerdict } from '../../lib/forge/status';
 import { signatureValid, signBody } from '../../lib/forge/signature';
 import { closeGlobalApp, getApp, type App } from '../../lib/server/app';
 import { approve, enroll, gitIn, ORIGIN, trustOnRemote, type Enrolled, type Harness } from './app-harness';
@@ -317,6 +319,66 @@ describe('pull requests become review requests', () => {
     const r = await deliver({ event: 'pull_request', payload: prDelivery('labeled', { number: 9 }) });
     expect(r.body.outcome).toBe('ignored');
     expect((await counts()).requests).toBe(c.requests);
+  });
+});
+
+describe('a pull request from a fork', () => {
+  it("its head is on no branch of the repository: it is fetched through refs/pull/N/head", async () => {
+    const fork = path.join(root, 'fork');
+    await gitIn(root, 'clone', '--quiet', remote, fork);
+    await writeFile(path.join(fork, 'FORK.md'), 'From a fork.\n');
+    await gitIn(fork, 'add', 'FORK.md');
+    await gitIn(fork, 'commit', '--quiet', '-m', 'A change from a fork');
+    const forkHead = (await gitIn(fork, 'rev-parse', 'HEAD')).trim();
+    // What GitHub keeps for a fork's pull request in the base repository.
+    await gitIn(fork, 'push', '--quiet', 'origin', 'HEAD:refs/pull/20/head');
+    const r = await deliver({ event: 'pull_request', payload: prDelivery('opened', { number: 20, head: forkHead, title: 'From a fork' }) });
+    expect(r.status).toBe(200);
+    expect(r.body.outcome).toBe('requested');
+    expect((await inbox()).find((i) => i.pr?.number === 20)).toMatchObject({ commit: forkHead, commitCount: 1, pr: { title: 'From a fork' } });
+  });
+
+  it('a head that cannot be found anywhere: 404, and the delivery is not remembered (a redelivery retries)', async () => {
+    const before = await counts();
+    const missing = prDelivery('opened', { number: 21, head: 'ab'.repeat(20) });
+    const r = await deliver({ event: 'pull_request', payload: missing });
+    expect(r.status).toBe(404);
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe('the status text', () => {
+  it('pending while short of the threshold, success when met, failure when the policy cannot be met', () => {
+    expect(describeVerdict({ count: 1, threshold: 2, met: false, failures: [] })).toEqual(['pending', '1 of 2 signatures']);
+    expect(describeVerdict({ count: 2, threshold: 2, met: true, failures: [] })).toEqual(['success', '2 of 2 signatures: policy met']);
+    expect(describeVerdict({ count: 1, threshold: 1, met: false, failures: ['commit 0123456789ab has no commit signature'] })).toEqual([
+      'failure',
+      '1 of 1 signature; commit 0123456789ab has no commit signature',
+    ]);
+  });
+});
+
+describe('configuration', () => {
+  const cfg = async (forgeKey: Record<string, unknown>, env: Record<string, string> = {}) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cs-forge-cfg-'));
+    await writeFile(path.join(dir, 'c.json'), JSON.stringify({ repositories: [{ name: 'app', remote: 'git@example.org:a/b.git', forge: forgeKey }] }));
+    try {
+      return loadConfig({ env: { COUNTERSIGN_CONFIG: 'c.json', COUNTERSIGN_DATA_DIR: dir, ...env }, cwd: dir });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('secrets come literally, from the environment or from a file; a missing one stops the start naming the key', async () => {
+    const c = await cfg({ repo: 'a/b', secretEnv: 'HOOK_SECRET', tokenEnv: 'STATUS_TOKEN' }, { HOOK_SECRET: 's3', STATUS_TOKEN: 't0' });
+    expect(c.repositories[0].forge).toMatchObject({ type: 'github', repo: 'a/b', secret: 's3', token: 't0', apiUrl: 'https://api.github.com', context: 'countersign' });
+    await expect(cfg({ repo: 'a/b', secretEnv: 'HOOK_SECRET' })).rejects.toThrow(/repositories\.app\.forge: secretEnv: the environment variable HOOK_SECRET is not set/);
+    await expect(cfg({ repo: 'a/b', secret: 'x', secretEnv: 'HOOK_SECRET' })).rejects.toThrow(/give one of secret, secretEnv, secretFile/);
+    await expect(cfg({ repo: 'a/b', secretFile: 'nope.txt' })).rejects.toThrow(/secretFile: cannot read .*nope\.txt/);
+    await expect(cfg({ repo: 'a/b' })).rejects.toThrow(/give secret \(or secretEnv, secretFile\)/);
+    await expect(cfg({ repo: 'not a repo', secret: 'x' })).rejects.toThrow(/owner\/name/);
+    await expect(cfg({ type: 'forgejo', repo: 'a/b', secret: 'x' })).rejects.toThrow(/apiUrl: give the API base of your forgejo/);
+    await expect(cfg({ type: 'gitea', repo: 'a/b', secret: 'x', apiUrl: 'https://git.example.org/api/v1', app: { appId: 1, installationId: 2, privateKey: 'k' } })).rejects.toThrow(/GitHub App credentials work with type "github" only/);
   });
 });
 
