@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
@@ -104,8 +105,27 @@ export interface FakeForge {
   close(): Promise<void>;
 }
 
+/** A GitHub App the fake forge knows: installation tokens are issued for a JWT signed with its key. */
+export interface FakeApp {
+  appId: string;
+  installationId: number;
+  publicKeyPem: string;
+  /** The installation token handed out (then accepted like `token`). */
+  installationToken: string;
+}
+
+/** The JWT's claims when its RS256 signature verifies with `pem`, else null. */
+function verifyJwt(jwt: string, pem: string): Record<string, any> | null {
+  const [h, p, sig] = jwt.split('.');
+  if (!h || !p || !sig) return null;
+  const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+  if (header.alg !== 'RS256') return null;
+  const ok = verifySignature('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey(pem), Buffer.from(sig, 'base64url'));
+  return ok ? JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) : null;
+}
+
 /** Starts the fake forge; `token` is the credential it expects (`token <t>` or `Bearer <t>`). */
-export async function startFakeForge(opts: { token: string; port?: number } = { token: 'test-token' }): Promise<FakeForge> {
+export async function startFakeForge(opts: { token: string; port?: number; app?: FakeApp } = { token: 'test-token' }): Promise<FakeForge> {
   const accepted: ForgeRequest[] = [];
   const violations: FakeForge['violations'] = [];
   let server: Server;
@@ -125,13 +145,19 @@ export async function startFakeForge(opts: { token: string; port?: number } = { 
         for (const p of (found.op.parameters ?? []).map(resolve)) {
           if (p.in === 'path') {
             if (!(p.name in found.params)) errors.push(`path parameter ${p.name} missing`);
-            else errors.push(...validate(p.schema ?? {}, found.params[p.name], `path.${p.name}`));
+            else {
+              // A path segment is text; OpenAPI's integer parameters are digits in it.
+              const t = resolve(p.schema ?? {}).type;
+              const v = found.params[p.name];
+              const typed = (t === 'integer' || t === 'number') && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+              errors.push(...validate(p.schema ?? {}, typed, `path.${p.name}`));
+            }
           }
         }
         const rb = found.op.requestBody && resolve(found.op.requestBody);
         if (rb) {
           const type = String(req.headers['content-type'] ?? '');
-          if (!/^application\/json\b/.test(type)) errors.push(`content-type ${type}, expected application/json`);
+          if (raw && !/^application\/json\b/.test(type)) errors.push(`content-type ${type}, expected application/json`);
           try {
             body = raw ? JSON.parse(raw) : undefined;
           } catch {
@@ -142,7 +168,17 @@ export async function startFakeForge(opts: { token: string; port?: number } = { 
         }
       }
       const auth = req.headers.authorization;
-      if (!auth || !new RegExp(`^(token|bearer) ${opts.token.replace(/[.*+?^$()|[\]\\]/g, '\\$&')}$`, 'i').test(auth)) errors.push(`authorization header ${auth ? 'has the wrong credential' : 'missing'}`);
+      const credential = /^(?:token|bearer) (\S+)$/i.exec(auth ?? '')?.[1];
+      let response: unknown = undefined;
+      if (found?.op.operationId === 'apps/create-installation-access-token') {
+        // A GitHub App authenticates as itself with a JWT (RS256, iss = app id) to get an installation token.
+        const claims = opts.app && credential ? verifyJwt(credential, opts.app.publicKeyPem) : null;
+        if (!claims || String(claims.iss) !== opts.app!.appId || claims.exp <= Date.now() / 1000) errors.push('authorization header: not a valid JWT of the app');
+        else if (found.params.installation_id !== String(opts.app!.installationId)) errors.push('unknown installation');
+        else response = { token: opts.app!.installationToken, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { statuses: 'write' }, repository_selection: 'selected' };
+      } else if (!credential || (credential !== opts.token && credential !== opts.app?.installationToken)) {
+        errors.push(`authorization header ${auth ? 'has the wrong credential' : 'missing'}`);
+      }
       if (!String(req.headers.accept ?? '').includes('application/vnd.github')) errors.push('accept header is not application/vnd.github…');
       if (errors.length) {
         violations.push({ method, path: url.pathname, errors });
@@ -152,7 +188,7 @@ export async function startFakeForge(opts: { token: string; port?: number } = { 
       }
       accepted.push({ method, path: url.pathname, operationId: found!.op.operationId, params: found!.params, body, authorization: auth });
       res.writeHead(201, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: accepted.length, state: body?.state, context: body?.context ?? 'default', created_at: new Date().toISOString() }));
+      res.end(JSON.stringify(response ?? { id: accepted.length, state: body?.state, context: body?.context ?? 'default', created_at: new Date().toISOString() }));
     });
   };
   const listen = () =>

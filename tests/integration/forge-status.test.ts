@@ -12,6 +12,7 @@ import path from 'node:path';
 import examples from '@octokit/webhooks-examples';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../lib/config/config';
+import { canPostStatuses, postCommitStatus } from '../../lib/forge/client';
 import { getStatus } from '../../lib/forge/outbox';
 import { backoffMs } from '../../lib/forge/sender';
 import { signBody } from '../../lib/forge/signature';
@@ -201,5 +202,36 @@ describe('the forge being down delays a status, never loses it', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(forge.statuses(h4)).toEqual([statuses[0]]);
     expect(statuses[0]).toMatchObject({ state: 'pending', description: '0 of 2 signatures' });
+  });
+});
+
+describe('GitHub App credentials', () => {
+  it('the App authenticates with a JWT for an installation token, then posts the status with it', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, // as GitHub hands out App keys
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const appForge = await startFakeForge({ token: 'unused', app: { appId: '4242', installationId: 77, publicKeyPem: publicKey, installationToken: 'ghs_installation_token' } });
+    try {
+      await writeFile(path.join(root, 'app.pem'), privateKey);
+      await writeFile(
+        path.join(root, 'app.json'),
+        JSON.stringify({ repositories: [{ name: 'app', remote, forge: { repo: FORGE_REPO, secret: 's', apiUrl: appForge.url, app: { appId: 4242, installationId: 77, privateKeyFile: 'app.pem' } } }] }),
+      );
+      const c = loadConfig({ env: { COUNTERSIGN_CONFIG: 'app.json', COUNTERSIGN_DATA_DIR: path.join(root, 'unused') }, cwd: root });
+      const f = c.repositories[0].forge!;
+      expect(canPostStatuses(f)).toBe(true);
+      await postCommitStatus(f, { sha: head, state: 'success', description: '2 of 2 signatures: policy met', targetUrl: 'http://localhost:3000/r/app/x' });
+      expect(appForge.violations).toEqual([]);
+      expect(appForge.accepted.map((a) => [a.operationId, a.authorization?.replace(/^bearer \S+$/i, 'bearer <jwt>')])).toEqual([
+        ['apps/create-installation-access-token', 'bearer <jwt>'],
+        ['repos/create-commit-status', 'token ghs_installation_token'],
+      ]);
+      expect(appForge.statuses(head)).toMatchObject([{ state: 'success', context: 'countersign' }]);
+    } finally {
+      await appForge.close();
+    }
   });
 });
