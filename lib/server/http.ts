@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { apiTokenFromHeader } from '../auth/api-tokens';
 import { AuthRequiredError } from '../auth/context';
-import { createRateLimiter, type RateLimiter } from '../auth/rate-limit';
+import { memoryAuthLimits, sharedAuthLimits, type AuthLimits } from '../auth/rate-limit';
 import { SESSION_COOKIE, userForSessionToken } from '../auth/sessions';
 import { isCountersignError, type CountersignErrorCode } from '../errors';
 import type { ApiTokenRow } from '../store/api-tokens';
@@ -81,15 +81,23 @@ export function errorResponse(e: unknown): Response {
   return json({ error: 'internal error; try again, and tell an admin if it persists' }, { status: 500 });
 }
 
-// ---------------------------------------------------------------- rate limits (per process)
+// ---------------------------------------------------------------- rate limits (per service)
 
 /**
  * Authentication endpoints: per client (its address; for approval, the signed-in user), and a
- * global ceiling per endpoint against floods from many. The client's own window is checked first
- * and a refused request counts nowhere, so one client's flood spends only its own budget.
+ * global ceiling per endpoint against floods from many (lib/auth/rate-limit.ts). In memory with
+ * the embedded database (one process); in the shared database on PostgreSQL, so that several
+ * instances behind one proxy share one budget instead of each allowing the full rate.
  */
-const perClient: RateLimiter = createRateLimiter({ limit: 30, windowMs: 60_000 });
-const global: RateLimiter = createRateLimiter({ limit: 600, windowMs: 60_000 });
+const memoryLimits: AuthLimits = memoryAuthLimits();
+const sharedLimits = new WeakMap<object, AuthLimits>();
+
+function limitsFor(app: App): AuthLimits {
+  if (app.db.kind !== 'postgres') return memoryLimits;
+  let l = sharedLimits.get(app.db);
+  if (!l) sharedLimits.set(app.db, (l = sharedAuthLimits(app.db)));
+  return l;
+}
 
 const proxyLists = new WeakMap<object, ProxyList>();
 
@@ -104,22 +112,15 @@ export function requestClient(app: App, req: Request): string {
   return clientAddress(req, proxies);
 }
 
-/** Forgets every window (tests that exercise other things through rate-limited routes). */
+/** Forgets every window of the in-memory limits (tests that exercise other things through rate-limited routes). */
 export function resetRateLimits(): void {
-  perClient.reset();
-  global.reset();
+  memoryLimits.reset();
 }
 
 /** Lets a request of `who` to `bucket` through, or throws a 429 whose Retry-After is when one will be. */
-export function checkRateLimit(bucket: string, who: string, now = Date.now()): void {
-  const key = `${bucket}:${who}`;
-  const refuse = (seconds: number) => {
-    throw new HttpError(429, `too many attempts; wait ${seconds} s and try again`, { 'retry-after': String(seconds) });
-  };
-  if (!perClient.allows(key, now)) refuse(perClient.retryAfterSeconds(key, now));
-  if (!global.allows(bucket, now)) refuse(global.retryAfterSeconds(bucket, now));
-  perClient.take(key, now);
-  global.take(bucket, now);
+export async function checkRateLimit(app: App, bucket: string, who: string): Promise<void> {
+  const seconds = await limitsFor(app).take(bucket, who);
+  if (seconds !== null) throw new HttpError(429, `too many attempts; wait ${seconds} s and try again`, { 'retry-after': String(seconds) });
 }
 
 // ---------------------------------------------------------------- origin, body
@@ -244,7 +245,7 @@ export function route<B = undefined, P extends Params = Params>(
     let app: App | null = null;
     try {
       app = await getApp();
-      if (spec.rateLimit && spec.rateLimitBy !== 'user') checkRateLimit(spec.rateLimit, requestClient(app, req));
+      if (spec.rateLimit && spec.rateLimitBy !== 'user') await checkRateLimit(app, spec.rateLimit, requestClient(app, req));
       // A request that carries a bot token is judged by the token alone: its cookie is ignored, so
       // the Origin check that bot requests skip never covers a cookie-authenticated request.
       const bearer = /^Bearer\s/i.test(req.headers.get('authorization') ?? '');
@@ -263,7 +264,7 @@ export function route<B = undefined, P extends Params = Params>(
         }
         if (spec.auth === 'admin' && !viewer!.isAdmin) throw new HttpError(403, 'only an admin can do that');
       }
-      if (spec.rateLimit && spec.rateLimitBy === 'user') checkRateLimit(spec.rateLimit, viewer ? `user:${viewer.id}` : requestClient(app, req));
+      if (spec.rateLimit && spec.rateLimitBy === 'user') await checkRateLimit(app, spec.rateLimit, viewer ? `user:${viewer.id}` : requestClient(app, req));
       const body = (spec.body ? await readBody(req, spec.body, spec.maxBytes) : undefined) as B;
       const params = ((await ctx?.params) ?? {}) as P;
       const out = await handler({ app, req, body, params, viewer, token, sessionToken });

@@ -173,3 +173,23 @@ describe('signatures show up at once on the other instance', () => {
     expect(sigs.body.signatures.map((s: any) => s.line)).toContain(done.body.line);
   });
 });
+
+describe('rate limits hold for the service, not per instance', () => {
+  it("a client's 30 sign-in attempts a minute are spent across both instances; the 31st is refused on either, with a true Retry-After", async (ctx) => {
+    if (skip()) ctx.skip(skip()!);
+    const [a, b] = svc!.instances;
+    const from = '127.0.0.40';
+    const answers = [];
+    for (let i = 0; i < 30; i++) answers.push(await request(i % 2 ? b : a, 'POST', '/api/auth/login/options', { body: {}, from }));
+    expect(answers.map((r) => r.status)).toEqual(Array(30).fill(200));
+    for (const inst of [a, b]) {
+      const refused = await request(inst, 'POST', '/api/auth/login/options', { body: {}, from });
+      expect(refused.status).toBe(429);
+      const wait = Number(refused.headers['retry-after']);
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(60);
+    }
+    // Another client's budget is untouched, on either instance.
+    expect((await request(b, 'POST', '/api/auth/login/options', { body: {}, from: '127.0.0.41' })).status).toBe(200);
+  });
+});
