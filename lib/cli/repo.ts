@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { CountersignError } from '../errors';
 import { runGit } from '../git/run';
 import { fetchNotes } from '../notes/store';
@@ -16,9 +16,23 @@ export async function repoDir(cwd: string, given: string | undefined): Promise<s
     if (e instanceof CountersignError) throw e;
     throw new CountersignError('bad-input', `${what} does not exist`);
   }
+  // The common case (a checkout's top directory) needs no git process: every run of a bot pays for it.
+  if (await isCheckoutTop(dir)) return dir;
   const r = await runGit(['rev-parse', '--git-dir'], { cwd: dir, allowFailure: true });
   if (r.code !== 0) throw new CountersignError('bad-input', `${what} is not a git repository${given === undefined ? ' (pass --repo DIR)' : ''}`);
   return dir;
+}
+
+/** `dir/.git` is a repository (a directory with HEAD) or a worktree's / submodule's `gitdir:` file. */
+async function isCheckoutTop(dir: string): Promise<boolean> {
+  const dotGit = join(dir, '.git');
+  try {
+    const s = await stat(dotGit);
+    if (s.isDirectory()) return (await stat(join(dotGit, 'HEAD'))).isFile();
+    return s.isFile() && (await readFile(dotGit, 'utf8')).startsWith('gitdir: ');
+  } catch {
+    return false;
+  }
 }
 
 /**
