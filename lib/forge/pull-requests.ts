@@ -5,7 +5,7 @@ import { resolveChange } from '../server/change';
 import { createRequest } from '../server/requests';
 import { deletePullRequestRequests } from '../store/requests';
 import type { PullRequestPayload } from './payload';
-import { getPullRequest, savePullRequest, setPullRequestState } from './store';
+import { savePullRequest, setPullRequestState } from './store';
 
 /**
  * A pull request's life as review requests:
@@ -65,7 +65,6 @@ export async function onPullRequest(
     }
     throw e;
   }
-  const previous = await getPullRequest(app.db, repoName, pr.number);
   await savePullRequest(app.db, { repo: repoName, number: pr.number, head, base, baseRef: pr.base.ref, title: pr.title, url: pr.html_url, draft, open: true });
   if (draft) {
     await deletePullRequestRequests(app.db, repoName, pr.number);
@@ -79,6 +78,6 @@ export async function onPullRequest(
     pr: link,
   });
   // A new push replaces the request for the earlier head.
-  if (previous && previous.head !== head) await deletePullRequestRequests(app.db, repoName, pr.number, head);
+  await deletePullRequestRequests(app.db, repoName, pr.number, head);
   return { outcome: 'requested', head };
 }

@@ -23,11 +23,16 @@ export interface ForgeRuntime {
   stop(): Promise<void>;
 }
 
-const runtimes = new WeakMap<App, ForgeRuntime>();
+/**
+ * Kept on the app under a registry-wide symbol, not in a module-level map: Next.js bundles server
+ * code more than once (route handlers, instrumentation), and the bundle that started the app is not
+ * the one whose route handler receives a webhook.
+ */
+const RUNTIME = Symbol.for('countersign.forge.runtime');
 
 /** The forge runtime of an app (null when none was started, e.g. the CLI's brief opening). */
 export function forgeEvents(app: App): ForgeRuntime | null {
-  return runtimes.get(app) ?? null;
+  return ((app as unknown as Record<symbol, ForgeRuntime | undefined>)[RUNTIME]) ?? null;
 }
 
 export function startForge(app: App, opts: SenderOptions = {}): ForgeRuntime {
@@ -90,7 +95,7 @@ export function startForge(app: App, opts: SenderOptions = {}): ForgeRuntime {
       await runtime.refreshRepo(repo);
     }),
   ];
-  runtimes.set(app, runtime);
+  (app as unknown as Record<symbol, ForgeRuntime>)[RUNTIME] = runtime;
   // The app's close stops the sender first (its database goes with the app).
   const close = app.close.bind(app);
   app.close = async () => {
