@@ -126,9 +126,9 @@ describe('pull_request (GitHub, Forgejo, Gitea): the head as a change landing on
     for (const l of out.lines) expect(l.reason).toMatch(/is not an ancestor of .*the reviewer did not see every change/);
   });
 
-  it('fails for a change nobody approved', async () => {
+  it('fails for a change nobody approved (pull_request_target, same payload)', async () => {
     const cwd = await ciCheckout('ci-pr-none');
-    const r = await runEvent(cwd, 'pull_request', pullRequest('reopened', change.unapproved.head, mainTip));
+    const r = await runEvent(cwd, 'pull_request_target', pullRequest('reopened', change.unapproved.head, mainTip));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAILED: the change does not meet the policy \(0 of 2/);
   });
@@ -221,6 +221,21 @@ describe('push: verify --range BEFORE..AFTER', () => {
     const r = await runEvent(cwd, 'push', example('push', (e) => e.deleted === true));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^OK: refs\/tags\/simple-tag was deleted: nothing landed/);
+  });
+
+  it('a pushed tag: the commit it names (an annotated tag peeled), under the default branch\'s policy', async () => {
+    await git(['tag', '-a', '-m', 'release 1', 'v1', merged], d.clone);
+    await git(['tag', 'v2-unreviewed', direct], d.clone);
+    await git(['push', '-q', 'origin', 'v1', 'v2-unreviewed'], d.clone);
+    const cwd = await ciCheckout('ci-push-tag');
+    const tagObject = await git(['rev-parse', 'v1'], d.clone);
+    expect(tagObject).not.toBe(merged);
+    const ok = await runEvent(cwd, 'push', push(ZERO, tagObject, 'refs/tags/v1'));
+    expect(ok.code, ok.stderr + ok.stdout).toBe(0);
+    expect(ok.stdout).toMatch(/OK: the commit meets the policy/);
+    const bad = await runEvent(cwd, 'push', push(ZERO, direct, 'refs/tags/v2-unreviewed'));
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`${direct.slice(0, 12)}: NOT covered`);
   });
 
   it('also with explicit flags (Forgejo or any CI: --event push --before --after)', async () => {
