@@ -181,7 +181,8 @@ export async function policyForCommit(repoDir: string, trusted: TrustedPolicy, c
 
 async function governingPolicy(repoDir: string, trusted: TrustedPolicy, commitId: string): Promise<TrustedPolicy> {
   // The server's clones answer from their index of what each branch tip reaches (lib/git/reach-index.ts).
-  const known = indexedIsAncestor(repoDir, commitId, trusted.commit);
+  // The trusted tip itself (a bot verifying what was just pushed) needs no git process to tell.
+  const known = commitId === trusted.commit ? true : indexedIsAncestor(repoDir, commitId, trusted.commit);
   const contained = known !== null ? { code: known ? 0 : 1, stderr: '' } : await runGit(['merge-base', '--is-ancestor', commitId, trusted.commit], { cwd: repoDir, allowFailure: true });
   if (contained.code === 1) return trusted;
   if (contained.code !== 0) throw new CountersignError('git-failed', `cannot tell whether ${commitId.slice(0, 12)} is on ${trusted.refName}: ${contained.stderr.trim().slice(0, 200)}`);
