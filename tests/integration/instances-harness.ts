@@ -297,8 +297,8 @@ export interface Service {
   /** Demo commits on main, oldest first. */
   commits: string[];
   instances: Instance[];
-  /** Starts (or restarts, on its data dir) instance number `i`. */
-  start(i: number, env?: Record<string, string>): Promise<Instance>;
+  /** Starts (or restarts, on its data dir) instance number `i`; `remote` overrides the repository's remote URL. */
+  start(i: number, o?: { env?: Record<string, string>; remote?: string }): Promise<Instance>;
   /** A one-time invite token made directly in the shared database (as `countersign invite` does). */
   invite(email: string): Promise<string>;
   /** A new commit on a new branch of the remote, pushed now; its id. */
@@ -309,7 +309,7 @@ export interface Service {
 let serviceCount = 0;
 
 /** `n` instances on a fresh database of `cluster`, sharing one bare remote made like the demo. */
-export async function startService(cluster: Cluster, n: number, o: { env?: Record<string, string> } = {}): Promise<Service> {
+export async function startService(cluster: Cluster, n: number, o: { env?: Record<string, string>; start?: boolean } = {}): Promise<Service> {
   const { mkdtemp } = await import('node:fs/promises');
   const { ensureDemoRemote } = await import('../../lib/server/demo-remote');
   const { openStore } = await import('../../lib/store/open');
@@ -331,13 +331,13 @@ export async function startService(cluster: Cluster, n: number, o: { env?: Recor
     remote,
     commits,
     instances,
-    async start(i, env) {
+    async start(i, so = {}) {
       const inst = await startInstance({
         name: `i${i}`,
         dataDir: path.join(root, `i${i}`),
         databaseUrl,
-        config: { repositories: [{ name: 'demo', remote }] },
-        env: { ...o.env, ...env },
+        config: { repositories: [{ name: 'demo', remote: so.remote ?? remote }] },
+        env: { ...o.env, ...so.env },
       });
       instances[i] = inst;
       return inst;
@@ -362,6 +362,6 @@ export async function startService(cluster: Cluster, n: number, o: { env?: Recor
       await rm(root, { recursive: true, force: true });
     },
   };
-  await Promise.all(Array.from({ length: n }, (_, i) => svc.start(i)));
+  if (o.start !== false) await Promise.all(Array.from({ length: n }, (_, i) => svc.start(i)));
   return svc;
 }
