@@ -47,7 +47,8 @@ export class InstanceLink {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    // Named, so that an admin (or a test) can tell instances' connections apart in pg_stat_activity.
+    const client = new pg.Client({ connectionString: this.url, application_name: `countersign-instance-${this.id}` });
     client.on('error', (e) => this.lost(client, e.message));
     client.on('end', () => this.lost(client, 'connection ended'));
     client.on('notification', (n) => {

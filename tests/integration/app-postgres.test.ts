@@ -1,102 +1,40 @@
 /**
  * The same app on a real PostgreSQL (DATABASE_URL) instead of embedded PGlite, and two app
  * instances sharing it: a challenge issued by one is completed on the other, and both push
- * notes to one remote. Needs PostgreSQL's initdb/postgres binaries; skipped (saying so) without them.
+ * notes to one remote; an instance whose LISTEN connection drops reconnects. Needs PostgreSQL's
+ * initdb/postgres binaries (tests/integration/instances-harness.ts starts a throwaway cluster);
+ * skipped (saying so) without them, a failure under CI. The multi-process suite is instances-*.test.ts.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../lib/server/app';
 import { approveOptions, approveVerify } from '../../lib/server/approve';
 import { loadConfig } from '../../lib/config/config';
+import { instanceOf } from '../../lib/instances';
 import { getAssertion, toAuthenticationResponseJSON } from '../support/soft-authenticator';
-import { enroll, gitIn, ORIGIN, remoteNoteLines } from './app-harness';
+import { approve, enroll, gitIn, ORIGIN, remoteNoteLines } from './app-harness';
+import { sleep, startCluster, type Cluster } from './instances-harness';
 
-const execFileP = promisify(execFile);
-
-function findBin(name: string): string | null {
-  for (const d of [...(process.env.PATH ?? '').split(':'), '/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin']) {
-    if (d && existsSync(path.join(d, name))) return path.join(d, name);
-  }
-  return null;
-}
-const INITDB = findBin('initdb');
-const POSTGRES = findBin('postgres');
-const isRoot = userInfo().uid === 0;
-/** PostgreSQL refuses to run as root: as root, run it as the "postgres" user. */
-const asUser = async () => {
-  if (!isRoot) return null;
-  try {
-    await execFileP('id', ['postgres']);
-    return 'postgres';
-  } catch {
-    return undefined;
-  }
-};
-
+let cluster: Cluster;
 let root: string;
-let server: ChildProcess | null = null;
 let url = '';
-let skipReason: string | null = INITDB && POSTGRES ? null : 'PostgreSQL binaries (initdb, postgres) not found';
+let skipReason: string | null = null;
 const apps: App[] = [];
 
-/** setpriv execs in place (no intermediate process), so signals reach postgres itself. */
-function wrap(user: string | null | undefined, cmd: string, args: string[]): [string, string[]] {
-  return user ? ['setpriv', [`--reuid=${user}`, `--regid=${user}`, '--init-groups', cmd, ...args]] : [cmd, args];
-}
-
-// In CI a skip would hide a missing install step (.ci/run installs PostgreSQL): there it is a failure.
-if (skipReason && process.env.CI) throw new Error(`${skipReason}; .ci/run should have installed PostgreSQL`);
-
 beforeAll(async () => {
+  cluster = await startCluster();
+  skipReason = cluster.skipReason;
   if (skipReason) return;
-  const user = await asUser();
-  if (user === undefined) {
-    skipReason = 'running as root without a "postgres" user to run PostgreSQL as';
-    if (process.env.CI) throw new Error(`${skipReason}; .ci/run should have installed PostgreSQL`);
-    return;
-  }
-  root = mkdtempSync(path.join(tmpdir(), 'cs-pg-'));
-  const pgdata = path.join(root, 'pgdata');
-  const sock = mkdtempSync(path.join(tmpdir(), 'cs-pgsock-'));
-  if (user) {
-    const { stdout } = await execFileP('id', ['-u', user]);
-    const uid = Number(stdout.trim());
-    chmodSync(root, 0o777);
-    chownSync(sock, uid, -1);
-  }
-  const [c1, a1] = wrap(user, INITDB!, ['-D', pgdata, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  await execFileP(c1, a1);
-  const [c2, a2] = wrap(user, POSTGRES!, ['-D', pgdata, '-k', sock, '-c', "listen_addresses=", '-c', 'fsync=off', '-p', '54329']);
-  server = spawn(c2, a2, { stdio: 'ignore' });
-  url = `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(sock)}&port=54329`;
-  const pg = (await import('pg')).default;
-  for (let i = 0; ; i++) {
-    const client = new pg.Client({ connectionString: url });
-    try {
-      await client.connect();
-      await client.end();
-      break;
-    } catch (e) {
-      if (i > 100) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  url = cluster.url();
+  root = mkdtempSync(path.join(tmpdir(), 'cs-pg-app-'));
 }, 60_000);
 
 afterAll(async () => {
   for (const a of apps) await a.close();
-  // Let the backends see the clients' goodbyes before the server's fast shutdown.
-  await new Promise((r) => setTimeout(r, 200));
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r));
-    server.kill('SIGINT'); // fast shutdown
-    await exited;
-  }
+  await cluster?.stop();
   if (root) await rm(root, { recursive: true, force: true });
 });
 
@@ -143,5 +81,38 @@ describe('on PostgreSQL', () => {
     expect(answers.map((x) => x.status).sort()).toEqual(['already', 'published']);
     expect(answers[0].line).toBe(answers[1].line);
     expect(await remoteNoteLines(remote, commits[2])).toEqual([answers[0].line]);
+  });
+
+  it('an instance whose LISTEN connection is cut reconnects: it is alive again and hears of the next line', async (ctx) => {
+    if (skipReason) ctx.skip(skipReason);
+    const [a, b] = apps;
+    const ia = instanceOf(a)!;
+    const ib = instanceOf(b)!;
+    expect(await ib.alive(ia.id)).toBe(true);
+    // As a database restart or failover would: the server ends A's connection.
+    const pids = async () => (await b.db.query<{ pid: number }>(`select pid from pg_stat_activity where application_name = $1`, [`countersign-instance-${ia.id}`])).map((r) => r.pid);
+    const [before] = await pids();
+    await b.db.query('select pg_terminate_backend($1)', [before]);
+    for (let i = 0; i < 100; i++) {
+      const now = await pids();
+      if (now.length === 1 && now[0] !== before) break;
+      await sleep(50);
+    }
+    expect((await pids()).filter((p) => p !== before)).toHaveLength(1);
+    expect(await ib.alive(ia.id)).toBe(true);
+
+    const remote = path.join(root, 'a', 'demo-remote.git');
+    const commits = (await gitIn(remote, 'rev-list', '--reverse', 'main')).trim().split('\n');
+    const bob = await enroll(b, 'bob@example.org');
+    await a.repo('demo').refresh({ maxAgeMs: 0 }); // A is fresh: only a notification makes it fetch again soon
+    const { result } = await approve(b, bob.user, bob.passkey, commits[1]);
+    expect(result.status).toBe('published');
+    const aClone = a.repo('demo').dir;
+    let seen = false;
+    for (let i = 0; i < 60 && !seen; i++) {
+      seen = (await gitIn(aClone, 'notes', '--ref=refs/notes/countersign', 'show', commits[1]).catch(() => '')).includes(result.line);
+      if (!seen) await sleep(50);
+    }
+    expect(seen).toBe(true);
   });
 });
