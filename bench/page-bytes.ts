@@ -11,7 +11,7 @@
  * --dist DIR   the Next.js dist dir (default .next-bench); --reuse skips the build when DIR holds one.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -31,6 +31,8 @@ function argValue(name: string): string | undefined {
 const DIST = argValue('dist') ?? '.next-bench';
 const PORT = Number(argValue('port') ?? 3201);
 const REUSE = process.argv.includes('--reuse');
+/** --save DIR writes each page's HTML there (to see where the bytes go). */
+const SAVE = argValue('save');
 const BASE = `http://localhost:${PORT}`;
 
 const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
@@ -46,7 +48,11 @@ const SHAPES: Array<{ name: string; shape: BigCommitShape }> = [
 ];
 
 function runNext(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [nextBin, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [nextBin, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Drained, so a chatty server never blocks on a full pipe; kept for when it exits early.
+  child.stdout?.resume();
+  child.stderr?.on('data', (d) => process.env.BENCH_VERBOSE && process.stderr.write(d));
+  return child;
 }
 
 async function build(env: NodeJS.ProcessEnv): Promise<void> {
@@ -79,7 +85,8 @@ async function waitForServer(child: ChildProcess, timeoutMs: number): Promise<vo
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`the server exited (code ${child.exitCode})`);
     try {
-      if ((await get(`${BASE}/api/signers`)).status === 200) return;
+      // Any answer will do (the route needs sign-in): the server is up.
+      if ((await get(`${BASE}/api/me`)).status < 500) return;
     } catch {
       /* not listening yet */
     }
@@ -101,7 +108,8 @@ async function main() {
       await build(env);
     }
     server = runNext(['start', '-p', String(PORT)], env);
-    await waitForServer(server, 60_000);
+    await waitForServer(server, 240_000);
+    if (SAVE) mkdirSync(SAVE, { recursive: true });
     const remote = path.join(dataDir, 'demo-remote.git');
     const main = execFileSync('git', ['--git-dir', remote, 'rev-parse', 'main'], { encoding: 'utf8' }).trim();
     const first = execFileSync('git', ['--git-dir', remote, 'rev-list', '--max-parents=0', 'main'], { encoding: 'utf8' }).trim();
@@ -126,6 +134,7 @@ async function main() {
       if (r.status >= 300 && r.status < 400 && r.headers.location) r = await get(new URL(r.headers.location, BASE).href);
       if (r.status !== 200) throw new Error(`${p.path} answered ${r.status}`);
       largest = Math.max(largest, r.body.length);
+      if (SAVE) writeFileSync(path.join(SAVE, `page-${pages.indexOf(p)}.html`), r.body);
       console.log(`${kB(r.body.length).padStart(10)} ${kB(gzipSync(r.body).length).padStart(9)}  ${String(r.status).padStart(6)}  ${p.name}`);
     }
     console.log(`\nlargest review page: ${kB(largest)} of HTML, target ≤ ${TARGET_KB} kB: ${largest <= TARGET_KB * 1000 ? 'met' : 'NOT met'}`);

@@ -6,6 +6,7 @@ import { apiGet } from '@/lib/ui/api';
 import { changedLines, chunkUrl, FILE_SHOWN_EVENT, type FileSource } from '@/lib/ui/diff';
 import { plural } from '@/lib/ui/format';
 import { DiffRows } from './DiffRows';
+import { useDiffSource } from './DiffSource';
 
 /**
  * A file's diff that is not in the page, loaded chunk by chunk from the diff API: when its section
@@ -13,7 +14,10 @@ import { DiffRows } from './DiffRows';
  * whole file is on the page. `changed` is the file's added + removed lines, so what is still
  * missing is always counted.
  */
-export function FileLoader({ source, start, changed, title }: { source: FileSource; start: number; changed: number; title: string }) {
+export function FileLoader({ path, oldPath, start, changed }: { path: string; oldPath?: string; start: number; changed: number }) {
+  const review = useDiffSource();
+  const source: FileSource | null = review ? { ...review, path, ...(oldPath ? { oldPath } : {}) } : null;
+  const title = oldPath && oldPath !== path ? `${oldPath} → ${path}` : path;
   const [chunks, setChunks] = useState<{ start: number; rows: DiffRowView[] }[]>([]);
   const [next, setNext] = useState<number | null>(start);
   const [cut, setCut] = useState(false);
@@ -23,7 +27,7 @@ export function FileLoader({ source, start, changed, title }: { source: FileSour
   const loading = useRef(false);
 
   const load = useCallback(async () => {
-    if (loading.current || next === null) return;
+    if (loading.current || next === null || !source) return;
     loading.current = true;
     setBusy(true);
     setError(null);
@@ -39,7 +43,8 @@ export function FileLoader({ source, start, changed, title }: { source: FileSour
       loading.current = false;
       setBusy(false);
     }
-  }, [source, next]);
+    // `source` is rebuilt on every render from these stable parts.
+  }, [review, path, oldPath, next]);
 
   // Opening the file's section loads its first chunk: nothing to tap twice.
   useEffect(() => {
@@ -61,7 +66,7 @@ export function FileLoader({ source, start, changed, title }: { source: FileSour
         <div className="dx" tabIndex={0} aria-label={`Diff of ${title}`}>
           <div className="dw">
             {chunks.map((c) => (
-              <DiffRows key={c.start} rows={c.rows} first={c.start} source={source} />
+              <DiffRows key={c.start} rows={c.rows} first={c.start} source={source ?? undefined} />
             ))}
           </div>
         </div>

@@ -2,6 +2,7 @@ import type { DiffView } from '@/lib/server/types';
 import { diffTotals, fileComplete, openByDefault, truncationNotice, type DiffSource } from '@/lib/ui/diff';
 import { plural } from '@/lib/ui/format';
 import { DiffFile } from './DiffFile';
+import { DiffSourceProvider } from './DiffSource';
 import { MoreFiles } from './MoreFiles';
 
 /**
@@ -12,6 +13,7 @@ import { MoreFiles } from './MoreFiles';
 export function DiffViewer({ diff, source }: { diff: DiffView; source?: DiffSource }) {
   const totals = diffTotals(diff);
   const notice = truncationNotice(diff.truncated);
+  const files = diff.files.map((f, i) => <DiffFile key={i} file={f} index={i} open={!f.deferred && openByDefault(f, i)} source={source} />);
   const notLoaded = diff.files.filter((f) => !fileComplete(f)).length + (diff.more?.files ?? 0);
   return (
     <section aria-labelledby="diff-heading" className="space-y-3">
@@ -31,10 +33,14 @@ export function DiffViewer({ diff, source }: { diff: DiffView; source?: DiffSour
         </p>
       )}
       {diff.files.length === 0 && !notice && !diff.more && <p className="text-sm text-muted">This commit changes no files.</p>}
-      {diff.files.map((f, i) => (
-        <DiffFile key={i} file={f} index={i} open={!f.deferred && openByDefault(f, i)} source={source} />
-      ))}
-      {diff.more && source && <MoreFiles source={source} {...diff.more} />}
+      {source ? (
+        <DiffSourceProvider source={source}>
+          {files}
+          {diff.more && <MoreFiles source={source} {...diff.more} />}
+        </DiffSourceProvider>
+      ) : (
+        files
+      )}
       {notice && (
         <p role="note" className="rounded-xl border border-warn/50 bg-warn-soft p-3 text-sm">
           {notice}

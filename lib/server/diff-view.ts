@@ -36,9 +36,9 @@ export const PAGE_BUDGET = {
   /** Files listed in the page; the rest are counted and listed on request (FILES_PAGE at a time). */
   files: 100,
   /** Diff rows (hunk headers and lines) rendered in the page, over all files. */
-  rows: 600,
+  rows: 500,
   /** Characters of line text rendered in the page, over all files. */
-  chars: 40_000,
+  chars: 32_000,
   /** A file with more rows than this is never in the page: it loads when opened. */
   largeFileRows: 300,
   /** Characters of one line shown in the page (the rest loads on request). */
