@@ -169,10 +169,14 @@ self.addEventListener('notificationclick', (event) => {
       const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
       const same = windows.find((c) => c.url === target) || windows.find((c) => new URL(c.url).origin === self.location.origin);
       if (same) {
-        const focused = await same.focus();
-        if (focused.url === target) return;
         try {
-          await focused.navigate(target); // only a window this worker controls can be navigated
+          await same.focus();
+        } catch {
+          /* focusing needs the tap's user activation; navigating below does not */
+        }
+        if (same.url === target) return;
+        try {
+          await same.navigate(target); // only a window this worker controls can be navigated
           return;
         } catch {
           /* not ours to navigate: open the review beside it */

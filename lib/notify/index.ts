@@ -42,7 +42,10 @@ export interface Notifier {
   stop(): void;
 }
 
-const notifiers = new WeakMap<object, Notifier>();
+// On globalThis, like the app itself (lib/server/app.ts getApp): Next.js bundles this module into
+// several server chunks, and the routes must find the notifier the app's start made.
+const NOTIFIERS_KEY = Symbol.for('countersign.notifiers');
+const notifiers: WeakMap<object, Notifier> = ((globalThis as any)[NOTIFIERS_KEY] ??= new WeakMap<object, Notifier>());
 
 /** The notifier of a running app (started by openApp); undefined for contexts without one (the CLI). */
 export function notifierOf(app: object): Notifier | undefined {
@@ -193,6 +196,7 @@ export async function startNotifications(app: NotifyHost, opts: SenderOptions = 
   async function onRequest(e: { repo: string; requestId: string; commit: string; base: string | null; requestedBy: string }): Promise<void> {
     const repo = app.repos.get(e.repo);
     if (!repo) return;
+    await repo.refresh(); // reviewers are read from the trusted allowed_signers: a recent copy
     const trusted = await repo.trusted();
     const commit = await repo.commit(e.commit);
     const commitCount = e.base ? await countChange(repo.dir, e.base, commit.id) : undefined;
