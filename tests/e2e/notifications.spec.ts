@@ -120,17 +120,20 @@ test('a review request → push → tap → approve → published; the switch as
   });
 
   await test.step('a tap on it opens the review in the open window; Approve; published', async () => {
-    await page.goto('/');
+    const shown = Date.now() - delivered;
     await sw.evaluate(async () => {
       const g = self as any;
       const [n] = await g.registration.getNotifications();
       g.dispatchEvent(new g.NotificationEvent('notificationclick', { notification: n }));
     });
     await page.waitForURL(`**/r/demo/${target.id}`);
-    await page.getByRole('button', { name: 'Approve', exact: true }).click();
+    const approveButton = page.getByRole('button', { name: 'Approve', exact: true });
+    await expect(approveButton).toBeEnabled();
+    const opened = Date.now() - delivered;
+    await approveButton.click();
     await expect(page.getByRole('status').getByRole('listitem')).toHaveText([/Signed$/, /Saved$/, /Published$/]);
     const ms = Date.now() - delivered;
-    console.log(`notifications e2e: push delivered → published in ${ms} ms`);
+    console.log(`notifications e2e: push delivered → published in ${ms} ms (shown ${shown} ms, review open ${opened} ms)`);
     test.info().annotations.push({ type: 'push-to-published-ms', description: String(ms) });
     expect(await remoteNoteLines(target.id)).toHaveLength(1);
     expect(await sw.evaluate(() => (self as any).registration.getNotifications().then((ns: any[]) => ns.length))).toBe(0); // closed by the tap
