@@ -43,6 +43,14 @@ export class InstanceLink {
     const [row] = await opts.db.query<{ id: string | number }>('insert into instances(host, pid) values ($1, $2) returning id', [hostname(), process.pid]);
     const link = new InstanceLink(Number(row.id), opts.url, opts.db, opts.onNotify, opts.onReconnect, opts.log);
     await link.connect();
+    // Rows of instances that are gone (killed ones never deleted theirs) are only history.
+    await opts.db
+      .query(
+        `delete from instances i where i.id <> $2 and not exists (select 1 from pg_locks where locktype = 'advisory'
+           and classid::bigint = $1 and objid::bigint = i.id and objsubid = 2 and granted)`,
+        [LIVENESS_LOCK_CLASS, link.id],
+      )
+      .catch(() => {});
     return link;
   }
 

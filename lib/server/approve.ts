@@ -10,7 +10,7 @@ import { parsePublicKeyText } from '../ssh/public-key';
 import { signedDataBlob, verifySshSig } from '../sshsig';
 import { formatTime, VERDICTS } from '../statement/fields';
 import { parseStatement, serializeStatement, statementBytes, type ReviewStatement } from '../statement/statement';
-import { claimApproval, releaseClaim, takeOverClaim, type ApprovalClaimKey } from '../store/approval-claims';
+import { claimApproval, currentClaim, releaseClaim, takeOverClaim, type ApprovalClaimKey } from '../store/approval-claims';
 import { consumeChallenge, findChallenge, insertChallenge } from '../store/challenges';
 import { listCredentials } from '../store/credentials';
 import { findUserById } from '../store/users';
@@ -324,20 +324,30 @@ async function claim(app: App, repo: RepoHandle, notesRef: string, key: Approval
     if (me) await repo.refresh({ maxAgeMs: 0 }); // published by another instance since our last fetch?
     return (await readNoteLines(repo.dir, notesRef, key.commitId)).includes(standing.line);
   };
-  const deadline = Date.now() + DEAD_HOLDER_GRACE_MS + 2_000;
+  const deadline = Date.now() + DEAD_HOLDER_GRACE_MS + 5_000;
   for (;;) {
     const holderGone = me !== null && standing.instanceId !== null && standing.instanceId !== me.id && !(await me.alive(standing.instanceId));
     // A live writer (or this very instance, a double tap) is still at work or will publish later.
     if (!holderGone && standing.ageMs < STALE_CLAIM_MS) return standing.line;
-    if (await seen()) return standing.line;
     const minAge = holderGone ? DEAD_HOLDER_GRACE_MS : STALE_CLAIM_MS;
+    if (standing.ageMs < minAge) {
+      // The gone instance's claim is younger than the grace: wait it out, then look again.
+      if (Date.now() > deadline) return standing.line;
+      await sleep(Math.min(1000, minAge - standing.ageMs + 50));
+      const now = await currentClaim(app.db, key);
+      if (!now) {
+        const again = await claimApproval(app.db, key, line, 3, me?.id ?? null); // released meanwhile
+        if (again.won) return null;
+        return again.claim.line;
+      }
+      if (now.line !== standing.line) return now.line;
+      standing = now;
+      continue;
+    }
+    if (await seen()) return standing.line;
     if (await takeOverClaim(app.db, key, standing.line, line, minAge, me?.id ?? null)) return null;
-    const again = await claimApproval(app.db, key, line, 3, me?.id ?? null); // taken over or released just now?
-    if (again.won) return null;
-    if (again.claim.line !== standing.line || Date.now() > deadline) return again.claim.line;
-    standing = again.claim;
-    // The gone instance's claim is younger than the grace: wait it out, then look again.
-    await sleep(Math.min(500, Math.max(50, minAge - standing.ageMs)));
+    const again = await claimApproval(app.db, key, line, 3, me?.id ?? null); // taken over or released just now
+    return again.won ? null : again.claim.line;
   }
 }
 

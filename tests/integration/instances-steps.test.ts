@@ -99,11 +99,20 @@ describe('any step on any instance', () => {
     expect(review.body.commit.id ?? review.body.commit).toBeTruthy();
   });
 
-  it('no error names a server path: an unknown commit on B says which repository, not where it lives', async (ctx) => {
+  it('no error names a server path: a commit B cannot get says which repository, not where it lives', async (ctx) => {
     if (skip()) ctx.skip(skip()!);
     const [a, b] = svc!.instances;
     const missing = 'f'.repeat(40);
+    // Prepared on A from a branch that is deleted before B fetches it: B cannot get the commit.
+    expect((await request(b, 'GET', `/api/repos/demo/commits/${svc!.commits[0]}/signatures`)).status).toBe(200);
+    const gone = await svc!.pushCommit('gone-soon');
+    const prepared = await approveOptionsOn(a, alice, gone);
+    expect(prepared.status).toBe(200);
+    await gitIn(svc!.remote, 'branch', '-D', 'gone-soon');
+    await gitIn(svc!.remote, 'reflog', 'expire', '--expire=now', '--all');
+    await gitIn(svc!.remote, 'gc', '--quiet', '--prune=now');
     const answers = [
+      await approveVerifyOn(b, alice, gone, prepared.body),
       await request(b, 'GET', `/api/repos/demo/commits/${missing}/signatures`),
       await request(b, 'GET', `/api/repos/demo/commits/${missing}`, { cookie: alice.cookie }),
       await approveOptionsOn(a, alice, missing),
