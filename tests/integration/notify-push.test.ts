@@ -17,6 +17,7 @@ import * as devices from '../../app/api/devices/[id]/route';
 import * as approveOptions from '../../app/api/repos/[repo]/commits/[commit]/approve/options/route';
 import * as approveVerify from '../../app/api/repos/[repo]/commits/[commit]/approve/verify/route';
 import * as invites from '../../app/api/invites/route';
+import { loadConfig } from '../../lib/config/config';
 import { notifierOf } from '../../lib/notify';
 import { ensureVapidKeys } from '../../lib/notify/vapid';
 import { encodePayload } from '../../lib/notify/payload';
@@ -88,6 +89,21 @@ describe('the VAPID key', () => {
   });
 });
 
+describe('the VAPID subject (COUNTERSIGN_VAPID_SUBJECT)', () => {
+  const load = (env: Record<string, string>) => loadConfig({ env: { COUNTERSIGN_DATA_DIR: '/tmp/cs-vapid-config', ...env }, cwd: '/tmp' });
+  it('is what the server signs with, and must be a mailto: or https: URL', () => {
+    expect(load({ COUNTERSIGN_VAPID_SUBJECT: 'mailto:ops@example.org' }).vapidSubject).toBe('mailto:ops@example.org');
+    expect(load({ COUNTERSIGN_VAPID_SUBJECT: 'https://sign.example.org/contact' }).vapidSubject).toBe('https://sign.example.org/contact');
+    for (const bad of ['ops@example.org', 'http://sign.example.org', 'mailto:nobody']) {
+      expect(() => load({ COUNTERSIGN_VAPID_SUBJECT: bad })).toThrow(/vapidSubject .* must be a mailto: or https: URL/);
+    }
+  });
+  it('defaults to the public https URL, else the admin address', () => {
+    expect(load({ COUNTERSIGN_ADMIN_EMAIL: 'ops@example.org' }).vapidSubject).toBe('mailto:ops@example.org');
+    expect(load({ COUNTERSIGN_RP_ID: 'sign.example.org', COUNTERSIGN_ORIGINS: 'https://sign.example.org' }).vapidSubject).toBe('https://sign.example.org');
+  });
+});
+
 describe('subscribing', () => {
   it('needs a session, and refuses endpoints and keys that could not work', async () => {
     const s = push.subscription('refused');
@@ -104,6 +120,16 @@ describe('subscribing', () => {
       expect(r.body.error).toMatch(/endpoint|p256dh|auth/);
     }
     expect(await subscriptionCount(bob.user.id)).toBe(0);
+  });
+
+  it('at most 20 browsers per user: every notification fans out to all of them', async () => {
+    const many = Array.from({ length: 21 }, (_, i) => push.subscription(`many-${i}`));
+    for (const s of many.slice(0, 20)) expect((await call(pushSubscription.POST, { cookie: ann.cookie, body: subscriptionJson(s) })).status).toBe(200);
+    const refused = await call(pushSubscription.POST, { cookie: ann.cookie, body: subscriptionJson(many[20]) });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatch(/20 browsers/);
+    for (const s of many.slice(0, 20)) await call(pushSubscription.DELETE, { cookie: ann.cookie, body: { endpoint: s.endpoint } });
+    expect(await subscriptionCount(ann.user.id)).toBe(0);
   });
 });
 
@@ -151,6 +177,11 @@ describe('a review request', () => {
     expect(met[0].payload.body).toContain('2 of 2 approvals');
     // Nothing secret rides along: no note line, no signature.
     expect(JSON.stringify(met[0].payload)).not.toMatch(/countersign-v|SSHSIG|U1NIU0lH/);
+ 
+    // Another line on it later (Bob also approves the last commit alone): not told again.
+    await approveOverHttp(bob, head);
+    await notifier().idle();
+    expect(push.received.filter((g) => g.payload.kind === 'policy-met')).toHaveLength(1);
   });
 });
 
@@ -226,6 +257,29 @@ describe('subscriptions end with their device', () => {
     expect(await subscriptionCount(carol.user.id)).toBe(1);
     expect((await call(devices.DELETE, { cookie: carol.cookie, params: { id: carol.device.id } })).status).toBe(200);
     expect(await subscriptionCount(carol.user.id)).toBe(0);
+  });
+});
+
+describe('a commit that cannot pass', () => {
+  it('its requester is told why, once, when the next line arrives', async () => {
+    // The maintainers start requiring signed commits; the change's commits are not signed.
+    const work = await mkdtemp(path.join(server.root, 'policy-'));
+    await gitIn(server.root, 'clone', '--quiet', server.remote, work);
+    const file = path.join(work, '.countersign', 'policy.json');
+    await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), requireSignedCommits: true }, null, 2) + '\n');
+    await gitIn(work, 'commit', '--quiet', '-am', 'Require signed commits');
+    await gitIn(work, 'push', '--quiet', 'origin', 'main');
+    await rm(work, { recursive: true, force: true });
+    await server.app.repo('demo').refresh({ maxAgeMs: 0 });
+    await notifier().idle();
+    expect(push.received.filter((g) => g.payload.kind === 'policy-failing')).toEqual([]);
+    await approveOverHttp(ann, head); // a new line on the change's head
+    await push.waitFor((got) => got.some((g) => g.payload.kind === 'policy-failing'));
+    await notifier().idle();
+    const failing = push.received.filter((g) => g.payload.kind === 'policy-failing');
+    expect(failing.map((g) => g.path)).toEqual(['/push/ann-phone']);
+    expect(failing[0].payload.title).toBe(`Cannot pass: demo ${head.slice(0, 7)}`);
+    expect(failing[0].payload.body).toMatch(/requireSignedCommits/);
   });
 });
 
