@@ -15,7 +15,8 @@ export async function claimFirstAdminAnnouncement(db: Queryable, instanceId: num
      on conflict (id) do update set instance_id = excluded.instance_id, announced_at = now()
      where first_admin_announcement.announced_at < now() - ($3 || ' milliseconds')::interval
         or not exists (select 1 from pg_locks where locktype = 'advisory' and classid::bigint = $2
-                       and objid::bigint = first_admin_announcement.instance_id and objsubid = 2 and granted)
+                       and objid::bigint = first_admin_announcement.instance_id and objsubid = 2 and granted
+           and database = (select oid from pg_database where datname = current_database()))
      returning id`,
     [instanceId, LIVENESS_LOCK_CLASS, String(DEFAULT_INVITE_TTL_MS)],
   );

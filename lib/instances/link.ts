@@ -47,7 +47,8 @@ export class InstanceLink {
     await opts.db
       .query(
         `delete from instances i where i.id <> $2 and not exists (select 1 from pg_locks where locktype = 'advisory'
-           and classid::bigint = $1 and objid::bigint = i.id and objsubid = 2 and granted)`,
+           and classid::bigint = $1 and objid::bigint = i.id and objsubid = 2 and granted
+           and database = (select oid from pg_database where datname = current_database()))`,
         [LIVENESS_LOCK_CLASS, link.id],
       )
       .catch(() => {});
@@ -97,11 +98,15 @@ export class InstanceLink {
     this.timer.unref();
   }
 
-  /** Whether instance `id` is alive: someone holds its liveness lock. */
+  /**
+   * Whether instance `id` is alive: someone holds its liveness lock — in this database (advisory
+   * locks are per database, and other services may share the cluster with their own instance ids).
+   */
   async alive(id: number): Promise<boolean> {
     if (id === this.id) return true;
     const [r] = await this.db.query<{ alive: boolean }>(
-      `select exists(select 1 from pg_locks where locktype = 'advisory' and classid::bigint = $1 and objid::bigint = $2 and objsubid = 2 and granted) as alive`,
+      `select exists(select 1 from pg_locks where locktype = 'advisory' and classid::bigint = $1 and objid::bigint = $2 and objsubid = 2 and granted
+           and database = (select oid from pg_database where datname = current_database())) as alive`,
       [LIVENESS_LOCK_CLASS, id],
     );
     return r.alive === true;
