@@ -21,7 +21,8 @@ export function InboxList({ items, now }: { items: InboxItemView[]; now?: Date }
             className="card block space-y-1.5 active:bg-surface hover:border-accent/60"
           >
             <span className="flex items-start justify-between gap-3">
-              <span className="min-w-0 font-semibold break-words">{it.title || '(no commit title)'}</span>
+              {/* A pull request is known by its title; its head commit's title comes below. */}
+              <span className="min-w-0 font-semibold break-words">{it.pr ? it.pr.title || '(no title)' : it.title || '(no commit title)'}</span>
               <span
                 className={`shrink-0 rounded-full px-2 py-0.5 text-xs font-semibold ${
                   it.met ? 'bg-ok-soft text-ok' : 'bg-warn-soft text-warn'
@@ -32,8 +33,8 @@ export function InboxList({ items, now }: { items: InboxItemView[]; now?: Date }
               </span>
             </span>
             {it.pr && (
-              <span className="block text-sm break-words" data-testid="pr-title">
-                <span className="font-semibold text-accent">#{it.pr.number}</span> {it.pr.title}
+              <span className="block text-sm break-words">
+                <span className="font-semibold text-accent">#{it.pr.number}</span> <span className="text-muted">head:</span> {it.title || '(no commit title)'}
               </span>
             )}
             <span className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-muted">
@@ -68,12 +69,12 @@ export function InboxList({ items, now }: { items: InboxItemView[]; now?: Date }
 function PullRequestLine({ item }: { item: InboxItemView }) {
   const pr = item.pr!;
   return (
-    <p className="mt-1 flex flex-wrap gap-x-3 gap-y-1 px-1 text-xs text-muted">
-      <a href={pr.url} target="_blank" rel="noopener noreferrer" className="underline">
+    <p className="flex flex-wrap gap-x-4 px-1 text-xs text-muted">
+      <a href={pr.url} target="_blank" rel="noopener noreferrer" className="inline-block py-2 underline">
         Pull request #{pr.number} on the forge
       </a>
       {pr.earlier.map((e) => (
-        <Link key={e.commit} href={reviewPath(item.repo, e.commit)} className="underline" data-testid="pr-earlier">
+        <Link key={e.commit} href={reviewPath(item.repo, e.commit)} className="inline-block py-2 underline">
           {plural(e.signatures, 'signature')} on an earlier push <span className="font-mono">{e.shortId.slice(0, 7)}</span>
         </Link>
       ))}
