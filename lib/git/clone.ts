@@ -67,6 +67,8 @@ export async function makeClone(
         if (p) opts.onProgress?.(p);
       },
     });
+    // origin/HEAD: the remote's default branch, where the trusted policy is read.
+    await runGit(['remote', 'set-head', name, '--auto'], { cwd: tmp, allowFailure: true });
     await rename(tmp, dir);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});

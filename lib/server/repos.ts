@@ -91,6 +91,8 @@ export async function openRepo(dataDir: string, config: RepositoryConfig, opts: 
   const log = opts.log ?? (() => {});
   const mode: CloneMode = config.clone ?? 'partial';
   let inflight: Promise<RefreshResult> | null = null;
+  let inflightStartedAt = 0;
+  let following: Promise<RefreshResult> | null = null;
   let fetchedOnce = false;
   // The trusted policy only changes when a fetch moves the refs it is read from: cached until then
   // (reading it costs three git processes, which matter on the approval path).
@@ -161,11 +163,23 @@ export async function openRepo(dataDir: string, config: RepositoryConfig, opts: 
     refresh({ maxAgeMs = FRESH_MS, wait = maxAgeMs === 0 } = {}) {
       if (!cloned) return Promise.resolve({ ok: false, error: cloningError().message });
       const last = (): RefreshResult => (handle.lastFetchError ? { ok: false, error: handle.lastFetchError } : { ok: true });
-      if (!inflight && Date.now() - handle.lastFetchAt >= maxAgeMs) inflight = fetchAll();
-      if (inflight && wait) return inflight;
+      // Fresh enough: a fetch that started at or after this moment.
+      const since = Date.now() - maxAgeMs;
+      let p: Promise<RefreshResult> | null = null;
+      if (inflight && inflightStartedAt >= since) p = inflight;
+      else if (inflight) {
+        // One that started earlier may miss what the caller knows is there (a push it was told
+        // of): one more fetch after it, shared by everyone who asks meanwhile.
+        p = following ??= inflight.then(() => {
+          following = null;
+          return startFetch();
+        });
+      } else if (!fetchedOnce || handle.lastFetchAt < since) p = startFetch();
+      if (!p) return Promise.resolve(last());
+      if (wait) return p;
       // Nothing fetched yet in this process: the clone may be days old, so give the first fetch a
       // moment (a hung remote must not hang the pages). Otherwise serve the clone as it is.
-      if (inflight && !fetchedOnce) return Promise.race([inflight, new Promise<RefreshResult>((r) => setTimeout(() => r(last()), FIRST_FETCH_WAIT_MS).unref())]);
+      if (!fetchedOnce) return Promise.race([p, new Promise<RefreshResult>((r) => setTimeout(() => r(last()), FIRST_FETCH_WAIT_MS).unref())]);
       return Promise.resolve(last());
     },
     onRemoteReachable(listener) {
@@ -256,6 +270,12 @@ export async function openRepo(dataDir: string, config: RepositoryConfig, opts: 
       });
     }
     return trustedCache;
+  }
+
+  function startFetch(): Promise<RefreshResult> {
+    inflightStartedAt = Date.now();
+    inflight = fetchAll();
+    return inflight;
   }
 
   function fetchAll(): Promise<RefreshResult> {
