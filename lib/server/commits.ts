@@ -68,7 +68,12 @@ export async function resolveReviewCommit(repo: RepoHandle, id: string, opts: Re
   if (!OBJECT_ID_RE.test(commit)) {
     throw new CountersignError('unknown-commit', `${JSON.stringify(String(id).slice(0, 80))} is not a full commit id (40 or 64 hex digits)`);
   }
-  await repo.refresh();
+  // A commit the clone has is served at once (stale-while-revalidate: a fetch runs behind it when
+  // the clone is older than FRESH_MS); one it lacks waits for that fetch before it is a miss.
+  const here = await lookup(repo, commit);
+  void repo.refresh();
+  if (here) return here;
+  await repo.refresh({ wait: true });
   const found = await lookup(repo, commit);
   if (found) return found;
   let seen = opts.seenByService === true;

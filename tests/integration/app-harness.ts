@@ -42,6 +42,8 @@ export async function startHarness(opts: { env?: Record<string, string>; retryMs
   const root = await mkdtemp(path.join(tmpdir(), 'cs-app-'));
   const config = loadConfig({ env: { COUNTERSIGN_DATA_DIR: path.join(root, 'data'), PORT: '3000', ...opts.env }, cwd: root });
   const app = await openApp(config, { log: () => {}, retryMs: opts.retryMs ?? 200, ...(opts.maxRetryMs ? { maxRetryMs: opts.maxRetryMs } : {}) });
+  // The server's clones are made in the background (lib/server/repos.ts); these tests start cloned.
+  await Promise.all([...app.repos.values()].map((r) => r.ready()));
   const remote = path.join(config.dataDir, 'demo-remote.git');
   const commits = (await gitIn(remote, 'rev-list', '--reverse', 'main')).trim().split('\n');
   const h: Harness = {

@@ -78,6 +78,7 @@ export async function startHttpServer(): Promise<HttpServer> {
   process.env.COUNTERSIGN_ADMIN_EMAIL = 'root@example.org';
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   const app = await getApp();
+  await Promise.all([...app.repos.values()].map((r) => r.ready())); // clones are made in the background
   const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
   log.mockRestore();
   const remote = path.join(root, 'data', 'demo-remote.git');
