@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the one-file CLI: lib/cli bundled by esbuild into dist/countersign.mjs (ESM, Node 20+),
+ * Builds the one-file CLI: lib/cli bundled by esbuild into dist/countersign.mjs (an ES module, Node 20+),
  * which runs with plain `node` and no node_modules — what a CI job downloads or vendors.
  *
  *   npm run build:cli                       # dist/countersign.mjs
@@ -36,19 +36,26 @@ export async function buildCli({ outfile = DEFAULT_OUTFILE, minify = true } = {}
   await mkdir(dirname(outfile), { recursive: true });
   const result = await build({
     stdin: {
-      contents: "import { main } from './lib/cli/main.ts';\nprocess.exitCode = await main(process.argv.slice(2));\n",
+      contents: "import { main } from './lib/cli/main.ts';\nmain(process.argv.slice(2)).then((code) => {\n  process.exitCode = code;\n});\n",
       resolveDir: ROOT,
       sourcefile: 'countersign-entry.ts',
       loader: 'ts',
     },
     outfile,
     bundle: true,
-    format: 'esm',
+    // CommonJS inside an ES module (the banner gives it `require`): esbuild hoists an ES module's
+    // imports of node: built-ins to the top of the file, so `--help` would load crypto and
+    // child_process; as require() calls they load only when the command that needs them runs.
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     minify,
     legalComments: 'none',
-    banner: { js: `#!/usr/bin/env node\n// countersign ${pkg.version}: the one-file CLI (built by scripts/build-cli.mjs from lib/cli). Needs Node 20+, git and ssh-keygen.` },
+    banner: {
+      js:
+        `#!/usr/bin/env node\n// countersign ${pkg.version}: the one-file CLI (built by scripts/build-cli.mjs from lib/cli). Needs Node 20+, git and ssh-keygen.\n` +
+        "import { createRequire as __countersignRequire } from 'node:module';\nconst require = __countersignRequire(import.meta.url);",
+    },
     define: { COUNTERSIGN_BUNDLE_VERSION: JSON.stringify(pkg.version) },
     plugins: [adminStub],
     metafile: true,

@@ -65,6 +65,21 @@ describe('the bundle', () => {
     expect((await runBundle(['--version'])).stdout).toBe(`countersign ${pkg.version}\n`);
   });
 
+  it('loads no command for --help: neither node:crypto nor node:child_process is loaded until a command needs them', async () => {
+    const preload = join(tmp.dir, 'report-builtins.cjs');
+    await writeFile(
+      preload,
+      "process.on('exit', () => require('fs').writeSync(2, 'LOADED ' + JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (crypto|child_process)$/.test(m))) + '\\n'));\n",
+    );
+    const loaded = async (args: string[]) => {
+      const r = await runBundle(args, { env: { NODE_OPTIONS: `--require ${preload}` } });
+      return JSON.parse(/LOADED (.*)\n/.exec(r.stderr)![1]);
+    };
+    expect(await loaded(['--help'])).toEqual([]);
+    expect(await loaded(['--version'])).toEqual([]);
+    expect(await loaded(['verify', '--help'])).toEqual(expect.arrayContaining(['NativeModule crypto', 'NativeModule child_process']));
+  });
+
   it('signs, and verifies a signed commit (exit 0) and an unsigned one (exit 1) exactly as the tsx CLI does', async () => {
     const signed = d.commits[0].id;
     const unsigned = d.commits[1].id;
