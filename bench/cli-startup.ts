@@ -15,6 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildCli } from '../scripts/build-cli.mjs';
@@ -120,6 +121,7 @@ try {
     const allowed = join(sigs, 'allowed_signers');
     const count = await git(['rev-list', '--count', 'HEAD'], ci);
     console.log(`repository: ${count} commits on main; one signature (ssh-ed25519) on ${commit.slice(0, 12)}; ${RUNS} runs each, median (p90)`);
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)} at the start (a shared machine: compare the ratios)`);
 
     const floorJob = async () => {
       await must('git', ['notes', '--ref', 'refs/notes/countersign', 'show', commit], { cwd: ci });
@@ -143,6 +145,7 @@ try {
     console.log(`\n--help, one-file CLI: ${get('one-file CLI: --help').p50.toFixed(1)} ms wall (target <= 100 ms; node -e 0 itself: ${get('node -e 0').p50.toFixed(1)} ms)`);
     console.log(`verify --no-fetch against the floor: ${ratio(get('one-file CLI: verify --no-fetch'), floor)} (target <= 3x)`);
     console.log(`verify with the notes fetch against the floor: ${ratio(get('one-file CLI: verify COMMIT'), floor)}`);
+    console.log(`load average ${loadavg()[0].toFixed(2)} at the end`);
     if (process.env.NODE_EXTRA_CA_CERTS) console.log(`note: NODE_EXTRA_CA_CERTS is set: every node start above also loads that CA bundle`);
   } finally {
     await d.cleanup();
