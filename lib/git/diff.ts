@@ -13,7 +13,22 @@ export interface CommitDiffOptions {
   maxFiles?: number;
   /** Accept refs and abbreviations, not only full ids (see resolveCommit). */
   allowRevisions?: boolean;
+  /**
+   * Read hunks only for the files this picks from the file list; the others are listed with
+   * their counts and no hunks. A picked file whose patch is cut at `maxBytes` (a few very long
+   * lines) gets no hunks either and the files after it are read again, so one such file early in
+   * the list does not crowd out the small files after it.
+   */
+  patchFiles?: (changes: FileChange[]) => FileChange[];
 }
+
+/** A change's paths for a pathspec (a rename or copy needs both, for rename detection to pair them). */
+function pathsOf(c: FileChange): string[] {
+  return c.oldPath && c.oldPath !== c.path ? [c.oldPath, c.path] : [c.path];
+}
+
+/** Reads of the patch for picked files: a file whose patch alone passes maxBytes is skipped, this many times at most. */
+const PATCH_ROUNDS = 4;
 
 export interface CommitDiff {
   commit: string;
@@ -53,16 +68,43 @@ async function treeDiff(repoDir: string, base: string | null, head: string, opts
   const range = base ? [base, head] : ['--root', head];
   const maxBytes = opts.maxBytes ?? 2 * 1024 * 1024;
 
-  const [stat, patch] = await Promise.all([
-    runGit(['diff-tree', ...DIFF_FLAGS, '--raw', '--numstat', '-z', ...range], { cwd: repoDir }),
-    runGit(
-      [
-        '-c', 'diff.suppressBlankEmpty=false',
-        'diff-tree', ...DIFF_FLAGS, '-p', '-U3', '--no-color', '--src-prefix=a/', '--dst-prefix=b/', ...range,
-      ],
-      { cwd: repoDir, maxOutputBytes: maxBytes },
-    ),
-  ]);
+  const readPatch = (paths: string[] | null) =>
+    paths !== null && paths.length === 0
+      ? Promise.resolve({ stdout: '', truncated: false })
+      : runGit(
+          [
+            '--literal-pathspecs', '-c', 'diff.suppressBlankEmpty=false',
+            'diff-tree', ...DIFF_FLAGS, '-p', '-U3', '--no-color', '--src-prefix=a/', '--dst-prefix=b/', ...range,
+            ...(paths ? ['--', ...paths] : []),
+          ],
+          { cwd: repoDir, maxOutputBytes: maxBytes },
+        );
+  const statRun = runGit(['diff-tree', ...DIFF_FLAGS, '--raw', '--numstat', '-z', ...range], { cwd: repoDir });
+  let stat;
+  let patch;
+  if (opts.patchFiles) {
+    stat = await statRun;
+    let left = opts.patchFiles(parseRawNumstat(stat.stdout));
+    let text = '';
+    for (let round = 0; left.length > 0 && round < PATCH_ROUNDS; round++) {
+      const r = await readPatch(left.flatMap(pathsOf));
+      if (!r.truncated) {
+        text += r.stdout;
+        left = [];
+        break;
+      }
+      // Keep the sections read whole; drop the one cut short and read on from the file after it.
+      const cutAt = r.stdout.lastIndexOf('\ndiff --git ') + 1;
+      const whole = r.stdout.slice(0, cutAt);
+      text += whole;
+      const done = new Set(parsePatch(whole).map((sec) => sec.path));
+      const cutFile = left.findIndex((c) => !done.has(c.path));
+      left = cutFile < 0 ? [] : left.slice(cutFile + 1);
+    }
+    patch = { stdout: text, truncated: false };
+  } else {
+    [stat, patch] = await Promise.all([statRun, readPatch(null)]);
+  }
   const changes = parseRawNumstat(stat.stdout);
   const sections = parsePatch(patch.stdout, { maxLines: opts.maxLines ?? 20_000, inputCut: patch.truncated });
   const { files, truncated } = assembleDiff(changes, sections, { maxFiles: opts.maxFiles ?? 1_000 });

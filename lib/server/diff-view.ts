@@ -56,6 +56,11 @@ export const LINE_CHARS_MAX = 1024 * 1024;
 /** File entries in one page of the file list. */
 export const FILES_PAGE = 200;
 
+/** The files whose hunks the page reads: listed, not binary, and not larger than a page file may be. */
+export function pagePatchFiles(changes: FileChange[], budget: typeof PAGE_BUDGET = PAGE_BUDGET): FileChange[] {
+  return changes.slice(0, budget.files).filter((c) => !c.binary && c.additions + c.deletions <= budget.largeFileRows);
+}
+
 /** A file's entry without its content: what the file list shows (counts, binary, rename). */
 export function fileEntry(f: FileChange): DiffFileView {
   return {

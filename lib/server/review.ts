@@ -8,7 +8,7 @@ import type { TrustedPolicy } from '../policy/trusted';
 import { listCredentials, type CredentialRow } from '../store/credentials';
 import type { App } from './app';
 import { resolveReviewCommit } from './commits';
-import { PAGE_BUDGET, pageDiffView, toDiffView } from './diff-view';
+import { PAGE_BUDGET, pageDiffView, pagePatchFiles, toDiffView } from './diff-view';
 import { REMOTE, type RepoHandle } from './repos';
 import { keyTrusted, linesBy } from './trust';
 import type { PolicyStateView, ReviewView, SignatureLineView, UserView } from './types';
@@ -27,7 +27,7 @@ export type DiffMode = 'full' | 'page';
 /** The git diff options for a mode. */
 export function diffOptions(mode: DiffMode) {
   return mode === 'page'
-    ? { maxBytes: PAGE_BUDGET.patchBytes, maxLines: Infinity, maxFiles: Infinity }
+    ? { maxBytes: PAGE_BUDGET.patchBytes, maxLines: Infinity, maxFiles: Infinity, patchFiles: pagePatchFiles }
     : { maxBytes: REVIEW_DIFF_MAX_BYTES, maxLines: REVIEW_DIFF_MAX_LINES };
 }
 

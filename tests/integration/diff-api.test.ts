@@ -72,6 +72,17 @@ describe('the review page carries the file list and a first part of the diff', (
       expect(f.rows).toBeUndefined();
       expect(f.next).toBe(0);
     }
+    // The huge file comes before the small ones (huge/ sorts before many/) and does not crowd them out.
+    expect(view.diff.files.find((f) => f.path === smallPath(0))?.rows).toEqual([
+      { kind: 'hunk', text: '@@ -0,0 +1,3 @@' },
+      { kind: 'add', text: 'file 0', newNo: 1 },
+      { kind: 'add', text: 'second line', newNo: 2 },
+      { kind: 'add', text: 'third line', newNo: 3 },
+    ]);
+    // Every small file listed is shown; the file of 200,000-character lines is more patch than the
+    // page reads, so it loads when opened, as the huge one does.
+    expect(shown.filter((f) => !f.binary)).toHaveLength(PAGE_BUDGET.files - 3);
+    expect(view.diff.files.find((f) => f.path === BIG_PATHS.long)).toMatchObject({ deferred: true, next: 0 });
     // The binary file and the huge one are listed first (bin/, huge/ sort before many/).
     expect(view.diff.files.find((f) => f.path === BIG_PATHS.binary)).toMatchObject({ binary: true, rows: [] });
     expect(view.diff.files.find((f) => f.path === BIG_PATHS.huge)).toMatchObject({ deferred: true, additions: BIG_COMMIT.hugeLines });
