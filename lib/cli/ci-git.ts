@@ -28,12 +28,11 @@ export async function commitPresent(repo: string, rev: string): Promise<boolean>
 }
 
 /**
- * The whole history: the remote's branches and the commits the event names (a pull request's
- * head may be on no branch of this remote, e.g. from a fork), fetched by id. Forges allow that
- * for reachable commits (GitHub, Forgejo, GitLab; git's protocol v2 by default).
+ * The whole history of the remote's branches. The commits the event names are fetched after this
+ * (fetchForGate), one request that may fail on its own: the old tip of a force-push may be gone.
  */
-export async function unshallow(repo: string, remote: string, ids: string[]): Promise<void> {
-  const r = await runGit(['fetch', '--quiet', '--unshallow', '--no-tags', remote, `+refs/heads/*:refs/remotes/${remote}/*`, ...ids], { cwd: repo, allowFailure: true });
+export async function unshallow(repo: string, remote: string): Promise<void> {
+  const r = await runGit(['fetch', '--quiet', '--unshallow', '--no-tags', remote, `+refs/heads/*:refs/remotes/${remote}/*`], { cwd: repo, allowFailure: true });
   if (r.code !== 0) {
     throw new CountersignError(
       'git-failed',
@@ -44,8 +43,9 @@ export async function unshallow(repo: string, remote: string, ids: string[]): Pr
 
 /**
  * Fetches what is missing: `branch` (a pull request's base branch, as refs/remotes/<remote>/<branch>,
- * always refreshed) and any of `ids` (full ids) the clone lacks. A failure is not an error here:
- * the caller says which commit is missing.
+ * always refreshed) and any of `ids` (full ids) the clone lacks, by id: forges allow that for
+ * reachable commits (GitHub, Forgejo, GitLab; git's protocol v2 by default), e.g. a fork's pull
+ * request head, on no branch. A failure is not an error here: the caller says which commit is missing.
  */
 export async function fetchForGate(repo: string, remote: string, ids: string[], branch: string | null): Promise<void> {
   const specs: string[] = [];

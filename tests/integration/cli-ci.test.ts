@@ -205,6 +205,22 @@ describe('push: verify --range BEFORE..AFTER', () => {
     expect(out.steps).toMatchObject([{ commit: direct, covered: false }]);
   });
 
+  it('a force-push whose old tip is gone from the remote fails, saying the history was rewritten', async () => {
+    await git(['checkout', '-q', '-b', 'rewritten', merged], d.clone);
+    const old = (await d.commit({ 'src/old.txt': 'old\n' }, 'Old tip', AUTHOR)).id;
+    await git(['push', '-q', 'origin', 'rewritten'], d.clone);
+    await git(['reset', '-q', '--hard', merged], d.clone);
+    await git(['checkout', '-q', 'main'], d.clone);
+    await git(['branch', '-q', '-D', 'rewritten'], d.clone);
+    await git(['push', '-q', '--force', 'origin', `${merged}:refs/heads/rewritten`], d.clone);
+    await git(['reflog', 'expire', '--expire=now', '--all'], d.remote);
+    await git(['gc', '-q', '--prune=now'], d.remote);
+    const cwd = await ciCheckout('ci-push-forced', 'rewritten');
+    const r = await runEvent(cwd, 'push', { ...push(old, merged, 'refs/heads/rewritten'), forced: true });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`commit ${old} is not in .* could not be fetched from origin \\(the old tip of a force-push is gone from the remote: the history was rewritten`));
+  });
+
   it('a new branch (before is the zero id) is checked from where it leaves the default branch', async () => {
     const cwd = await ciCheckout('ci-push-new');
     const same = await runEvent(cwd, 'push', push(ZERO, merged, 'refs/heads/release'));

@@ -198,7 +198,7 @@ async function getHistory(repo: string, remote: string, t: CiTarget, noFetch: bo
       `countersign: ci: the clone is shallow; fetching the whole history from ${remote} (the gate needs merge bases and every commit of the change or push). ` +
         `To save this step, check out with fetch-depth: 0 (GitLab: GIT_DEPTH: 0)\n`,
     );
-    await unshallow(repo, remote, ids.filter((i) => /^[0-9a-f]{40}$|^[0-9a-f]{64}$/.test(i)));
+    await unshallow(repo, remote);
   }
   await fetchForGate(repo, remote, ids, branch);
   for (const id of ids) {
