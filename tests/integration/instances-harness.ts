@@ -301,8 +301,8 @@ export interface Service {
   start(i: number, o?: { env?: Record<string, string>; remote?: string }): Promise<Instance>;
   /** A one-time invite token made directly in the shared database (as `countersign invite` does). */
   invite(email: string): Promise<string>;
-  /** A new commit on a new branch of the remote, pushed now; its id. */
-  pushCommit(branch: string): Promise<string>;
+  /** A new commit on a new branch of the remote (or only under `ref`, on no branch), pushed now; its id. */
+  pushCommit(branch: string, o?: { ref?: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -346,14 +346,14 @@ export async function startService(cluster: Cluster, n: number, o: { env?: Recor
       store ??= await openStore(config, 'cli');
       return (await createInvite({ config, db: store.db }, email)).token;
     },
-    async pushCommit(branch) {
+    async pushCommit(branch, po = {}) {
       const work = path.join(root, `work-${++branches}`);
       await gitIn(root, 'clone', '--quiet', remote, work);
       await gitIn(work, 'checkout', '--quiet', '-b', branch);
       writeFileSync(path.join(work, `${branch}.txt`), `${branch}\n`);
       await gitIn(work, 'add', '.');
       await gitIn(work, 'commit', '--quiet', '-m', `Add ${branch}`);
-      await gitIn(work, 'push', '--quiet', 'origin', branch);
+      await gitIn(work, 'push', '--quiet', 'origin', po.ref ? `HEAD:${po.ref}` : branch);
       return (await gitIn(work, 'rev-parse', 'HEAD')).trim();
     },
     async close() {

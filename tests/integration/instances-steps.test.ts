@@ -99,6 +99,21 @@ describe('any step on any instance', () => {
     expect(review.body.commit.id ?? review.body.commit).toBeTruthy();
   });
 
+  it("a commit on no branch (a pull request's head) approved through A: B's anonymous bot API fetches it by id, since the service has seen it", async (ctx) => {
+    if (skip()) ctx.skip(skip()!);
+    const [a, b] = svc!.instances;
+    const head = await svc!.pushCommit('pr-7', { ref: 'refs/pull/7/head' });
+    const onA = await approveAcross(a, a, alice, head);
+    expect(onA.body.status).toBe('published');
+    // B follows the remote's branches (a notification makes it fetch them): this commit is on none.
+    const sigs = await request(b, 'GET', `/api/repos/demo/commits/${head}/signatures`);
+    expect(sigs.status).toBe(200);
+    expect(sigs.body.signatures.map((s: any) => s.line)).toEqual([onA.body.line]);
+    // An id the service has never seen is still answered from the clone alone.
+    const unknown = await request(b, 'GET', `/api/repos/demo/commits/${'e'.repeat(40)}/signatures`);
+    expect(unknown.status).toBe(404);
+  });
+
   it('no error names a server path: a commit B cannot get says which repository, not where it lives', async (ctx) => {
     if (skip()) ctx.skip(skip()!);
     const [a, b] = svc!.instances;
