@@ -12,6 +12,10 @@
  * of RUNS sequential runs.
  *
  *   npx tsx bench/cli-startup.ts [HISTORY=20000] [RUNS=21]
+ *   BEFORE_DIR=/tmp/countersign-before npx tsx bench/cli-startup.ts   # adds that checkout's tsx CLI
+ *
+ * (BEFORE_DIR: a checkout of an earlier Countersign with node_modules, e.g. `git worktree add`
+ * plus a symlink to this node_modules, to compare its bin/countersign.mjs start-up.)
  */
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
@@ -135,6 +139,11 @@ try {
     rows.push(['one-file CLI: verify --no-fetch COMMIT', await measure(() => must(process.execPath, [bundle, 'verify', '--no-fetch', '--repo', ci, commit]))]);
     rows.push(['one-file CLI: verify COMMIT (fetches the notes)', await measure(() => must(process.execPath, [bundle, 'verify', '--repo', ci, commit]))]);
     rows.push(['tsx CLI: verify --no-fetch COMMIT', await measure(() => must(process.execPath, [CLI_BIN, 'verify', '--no-fetch', '--repo', ci, commit]), Math.min(RUNS, 7))]);
+    const before = process.env.BEFORE_DIR ? join(process.env.BEFORE_DIR, 'bin', 'countersign.mjs') : null;
+    if (before) {
+      rows.push(['BEFORE_DIR tsx CLI: --help', await measure(() => must(process.execPath, [before, '--help']), Math.min(RUNS, 7))]);
+      rows.push(['BEFORE_DIR tsx CLI: verify --no-fetch COMMIT', await measure(() => must(process.execPath, [before, 'verify', '--no-fetch', '--repo', ci, commit]), Math.min(RUNS, 7))]);
+    }
 
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log(`${''.padEnd(width)}  wall p50 (p90)          CPU per run`);
