@@ -74,8 +74,9 @@ async function waitForServer(child: ChildProcess, timeoutMs: number): Promise<vo
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`the server exited (code ${child.exitCode})`);
     try {
-      const r = await getRaw(`${BASE}/api/signers`);
-      if (r.status === 200) return;
+      // Any answer will do (GET /api/signers needs sign-in now): the server is up.
+      const r = await getRaw(`${BASE}/api/me`);
+      if (r.status < 500) return;
     } catch {
       /* not listening yet */
     }

@@ -89,7 +89,7 @@ test('a huge commit on a phone: a small page, every count, files load when opene
     const next = page.locator(`details[data-file="${smallPath(97)}"]`);
     await expect(next).toBeVisible();
     await next.locator('summary').click();
-    await expect(next.locator('ins')).toHaveCount(3);
+    await expect(next.getByLabel(`Diff of ${smallPath(97)}`).locator('ins')).toHaveCount(3);
     await expect(page.locator('#approve-viewed')).toContainText(`You have seen 100 of ${TOTAL_FILES} files in full`);
     // Nothing pushes the page sideways on a 360-pixel screen: long lines scroll inside their file.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
