@@ -21,7 +21,8 @@ const NOT_FOUND = new Set(['unknown-commit', 'not-found', 'bad-input']);
 type Loaded =
   | { kind: 'redirect'; to: string }
   | { kind: 'review'; review: ReviewView }
-  | { kind: 'problem'; repo: string; head: string; base: string; message: string };
+  | { kind: 'problem'; repo: string; head: string; base: string; message: string }
+  | { kind: 'cloning'; again: string; message: string };
 
 /**
  * One address per review: `/r/<repo>/<full head id>` for a commit, and for a change
@@ -40,6 +41,8 @@ const load = cache(async (p: Awaited<Params>, q: Awaited<Search>): Promise<Loade
     target = await reviewTarget(repo, commit, null);
   } catch (e) {
     if (NOT_FOUND.has(countersignErrorCode(e) ?? '')) notFound();
+    // The server's clone is still being made (lib/server/repos.ts): say so, with git's progress.
+    if (countersignErrorCode(e) === 'repo-cloning') return { kind: 'cloning', again: reviewPath(repo, commit), message: (e as Error).message };
     throw e;
   }
   if (base === undefined || base === '') {
@@ -76,6 +79,19 @@ export default async function ReviewPage({ params, searchParams }: { params: Par
   const r = await load(await params, await searchParams);
   if (r.kind === 'redirect') redirect(r.to);
   if (r.kind === 'problem') return <BaseProblem {...r} />;
+  if (r.kind === 'cloning') {
+    return (
+      <div className="space-y-4 py-6">
+        <h1 className="text-2xl font-bold">Not ready yet</h1>
+        <Alert tone="info" title="The server is still cloning this repository">
+          <span className="wrap-anywhere">{r.message}</span>
+        </Alert>
+        <Link href={r.again} className="btn-secondary">
+          Try again
+        </Link>
+      </div>
+    );
+  }
   const { review } = r;
   const here = review.change ? changePath(review.repo, review.commit, review.change.base, review.change.baseName) : reviewPath(review.repo, review.commit);
   const user = await currentUser();
