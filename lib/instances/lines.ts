@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readNoteLines } from '../notes/store';
+import { fetchNotes, readNoteLines } from '../notes/store';
 import type { AppEvents } from '../server/events';
 import type { Publisher } from '../server/publisher';
-import type { RepoHandle } from '../server/repos';
+import { REMOTE, type RepoHandle } from '../server/repos';
 
 /** How long a notified line is looked for before the ordinary fetch window takes over again. */
 const LOOK_FOR_MS = 5_000;
@@ -23,8 +23,8 @@ export const lineHash = (line: string) => createHash('sha256').update(line).dige
 /**
  * Signatures show up at once on every instance: after an instance's push of a new line has
  * landed on the remote (not before: the others would fetch too early), it NOTIFYs; every other
- * instance fetches branches and notes at once, so its pages and API show the line without waiting
- * for their fetch window. A receiver that does not see the line yet (its fetch raced the push,
+ * instance fetches the notes at once, so its pages and API show the line without waiting for
+ * their fetch window. A receiver that does not see the line yet (its fetch raced the push,
  * or joined one already under way) fetches again, backing off, for a few seconds.
  */
 export function wireLineNotices(opts: {
@@ -52,7 +52,9 @@ export function wireLineNotices(opts: {
     let wait = FIRST_RETRY_MS;
     try {
       while (want.size > 0) {
-        await repo.refresh({ maxAgeMs: 0 });
+        // The notes only (one fetch and a merge): branches and the default branch are the fetch
+        // window's business, and a commit B lacks is fetched when someone asks for it.
+        for (const ref of new Set([...want.values()].map((n) => n.n))) await fetchNotes(repo.dir, REMOTE, ref).catch(() => {});
         for (const [key, n] of want) {
           const lines = await readNoteLines(repo.dir, n.n, n.c).catch(() => [] as string[]);
           if (lines.some((l) => lineHash(l) === n.h) || Date.now() > n.until) want.delete(key);
