@@ -21,7 +21,8 @@ import { commitGraphStats } from '../../lib/git/commit-graph';
 import { gitProcessStats } from '../../lib/git/run';
 import { closeGlobalApp, getApp, type App } from '../../lib/server/app';
 import { gitIn } from './app-harness';
-import { call } from './http-client';
+import * as repos from '../../app/api/repos/route';
+import { call, enrollViaHttp } from './http-client';
 
 const COMMITS = 1500;
 let root: string;
@@ -102,6 +103,10 @@ describe('a repository being cloned', () => {
     const page = await get('big', mainline[10]);
     expect(page.status).toBe(503);
     expect(page.body.error).toMatch(/^repository "big" is still being cloned from its remote \((?:Counting|Compressing|Receiving) objects: \d+%, [\d,]+ of [\d,]+\); try again in a moment$/);
+    // The repository list says so too, with the progress.
+    const admin = await enrollViaHttp(/http:\/\/localhost:3000\/invite\/[A-Za-z0-9_-]+/.exec(log.join('\n'))![0]);
+    const list = await call(repos.GET, { cookie: admin.cookie });
+    expect(list.body.find((r: any) => r.name === 'big')).toMatchObject({ state: 'cloning', progress: { phase: expect.any(String), percent: expect.any(Number) } });
     // Other repositories are served meanwhile.
     await app.repos.get('big-full')!.ready();
     expect((await get('big-full', mainline[10])).status).toBe(200);
