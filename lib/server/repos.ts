@@ -116,7 +116,8 @@ export async function openRepo(dataDir: string, config: RepositoryConfig, opts: 
   const cloningError = () => {
     const p = cloning.progress;
     const where = p ? ` (${p.phase}: ${p.percent}%, ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')})` : '';
-    const why = cloning.lastError ? `; the last attempt failed: ${cloning.lastError}` : '';
+    // git's own words stay in status() and the log: they may name paths and hosts.
+    const why = cloning.lastError ? '; the last attempt could not reach the remote, and it is tried again' : '';
     return new CountersignError('repo-cloning', `repository "${config.name}" is still being cloned from its remote${where}${why}; try again in a moment`);
   };
   const whenReady = async (): Promise<void> => {
@@ -322,7 +323,8 @@ export async function openRepo(dataDir: string, config: RepositoryConfig, opts: 
           break;
         } catch (e) {
           if (closed) return;
-          cloning.lastError = (e as Error).message;
+          // Without credentials a URL may carry (https://user:token@host/…).
+          cloning.lastError = (e as Error).message.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
           cloning.progress = null;
           log(`countersign: cloning "${config.name}" failed, retrying in ${Math.round(delay / 1000)} s: ${cloning.lastError}`);
           await new Promise((r) => setTimeout(r, delay).unref());

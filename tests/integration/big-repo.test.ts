@@ -77,6 +77,8 @@ child.on('close', (code) => { process.stdout.end(); process.exitCode = code ?? 1
       repositories: [
         { name: 'big', remote: `ssh://slow${remote}` },
         { name: 'big-full', remote, clone: 'full' },
+        // A remote that is not there yet: the clone is retried until it is.
+        { name: 'later', remote: path.join(root, 'later.git') },
       ],
     }),
   );
@@ -127,6 +129,20 @@ describe('a repository being cloned', () => {
     expect(await missingBlobs(clone('big-full'))).toBe(0);
     await expect(gitIn(clone('big-full'), 'config', 'extensions.partialClone')).rejects.toThrow();
   });
+
+  it('whose remote cannot be reached is tried again until it can, and says why meanwhile', async () => {
+    const later = app.repos.get('later')!;
+    await until(() => (later.status() as any).lastError !== null);
+    expect(later.status()).toMatchObject({ state: 'cloning', lastError: expect.stringMatching(/later\.git/) });
+    const page = await get('later', mainline[0]);
+    expect(page.status).toBe(503);
+    expect(page.body.error).toBe('repository "later" is still being cloned from its remote; the last attempt could not reach the remote, and it is tried again; try again in a moment');
+    // The remote appears (made aside, then moved into place whole).
+    const { mainline: laterLine } = await generateHistory(path.join(root, 'making', 'later.git'), { commits: 5 });
+    await rename(path.join(root, 'making', 'later.git'), path.join(root, 'later.git'));
+    await later.ready();
+    expect((await get('later', laterLine[4])).body.title).toMatch(/^Change 5:/);
+  }, 120_000);
 });
 
 describe('history questions', () => {
