@@ -62,7 +62,7 @@ export async function approveOptions(
     throw new CountersignError('bad-input', `verdict must be one of: ${VERDICTS.join(', ')}`);
   }
   const repo = app.repo(repoName);
-  const commit = await resolveReviewCommit(repo, commitId, { fetchOnDemand: true });
+  const commit = await resolveReviewCommit(repo, commitId, { fetchOnDemand: true, fresh: true });
   const base = req.base === undefined || req.base === null ? undefined : String(req.base).toLowerCase();
   if (base !== undefined) await checkChangeBase(repo, commit.id, base);
   const trusted = await repo.trusted();
@@ -164,7 +164,7 @@ export async function approveVerify(
       // Prepared by another instance from a commit this clone has not fetched yet (pushed after our
       // last fetch, or on no branch): fetch it now — single-flight per id, and past a remembered
       // miss, since the challenge proves the service has seen it — then read the note again.
-      commit = await resolveReviewCommit(repo, statement.commit, { fetchOnDemand: true, seenByService: true });
+      commit = await resolveReviewCommit(repo, statement.commit, { fetchOnDemand: true, seenByService: true, fresh: true });
       lines = await readNoteLines(repo.dir, notesRef, statement.commit);
     }
     // The base the statement names is still a commit here, and an ancestor of the head.

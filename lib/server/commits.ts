@@ -21,6 +21,8 @@ export interface ResolveOptions {
    * the remote even if this instance missed it less than MISS_TTL_MS ago.
    */
   seenByService?: boolean;
+  /** Wait for a fetch when the clone is older than FRESH_MS, even for a commit it has (approvals). */
+  fresh?: boolean;
 }
 
 /**
@@ -70,7 +72,8 @@ export async function resolveReviewCommit(repo: RepoHandle, id: string, opts: Re
   }
   // A commit the clone has is served at once (stale-while-revalidate: a fetch runs behind it when
   // the clone is older than FRESH_MS); one it lacks waits for that fetch before it is a miss.
-  const here = await lookup(repo, commit);
+  // An approval waits for that fetch (it is judged by the trusted policy as the remote has it now).
+  const here = opts.fresh ? null : await lookup(repo, commit);
   void repo.refresh();
   if (here) return here;
   await repo.refresh({ wait: true });
