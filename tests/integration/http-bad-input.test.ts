@@ -90,7 +90,8 @@ function expectRefused(r: { status: number; body: any; contentType: string }, st
 /**
  * Every row of every table, and the notes refs of the server's clone and the remote. Bookkeeping
  * of reads (a session's or token's last use, a session's sliding expiry) is left out: reading is
- * not writing.
+ * not writing. So is the clone's copy of the remote's notes (refs/notes/*-incoming/*): a page may
+ * start a background fetch, which mirrors the remote and writes nothing of the request's.
  */
 async function snapshot(): Promise<string> {
   const tables = await app.db.query<{ table_name: string }>(
@@ -108,7 +109,10 @@ async function snapshot(): Promise<string> {
   }
   const refs = (dir: string) => {
     try {
-      return execFileSync('git', ['-C', dir, 'for-each-ref', 'refs/notes/'], { encoding: 'utf8' });
+      return execFileSync('git', ['-C', dir, 'for-each-ref', 'refs/notes/'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => !/\trefs\/notes\/[^\t]*-incoming\//.test(l))
+        .join('\n');
     } catch {
       return '';
     }
