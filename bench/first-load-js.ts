@@ -13,77 +13,20 @@
  *
  * --dist DIR   the Next.js dist dir (default .next-bench); --reuse skips the build when DIR holds one.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { argValue, buildNext, getRaw, ROOT, runNext, waitForServer } from './support/next-server';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_KB = 150;
 
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
 const DIST = argValue('dist') ?? '.next-bench';
 const PORT = Number(argValue('port') ?? 3200);
 const REUSE = process.argv.includes('--reuse');
 const BASE = `http://localhost:${PORT}`;
-
-const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
-
-function runNext(args: string[], env: NodeJS.ProcessEnv, opts: { quiet: boolean }): ChildProcess {
-  return spawn(process.execPath, [nextBin, ...args], { cwd: ROOT, env, stdio: opts.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
-}
-
-async function build(env: NodeJS.ProcessEnv): Promise<number> {
-  const started = Date.now();
-  const child = runNext(['build'], env, { quiet: true });
-  let out = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (out += d));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) {
-    process.stderr.write(out);
-    throw new Error(`next build failed (exit ${code})`);
-  }
-  return (Date.now() - started) / 1000;
-}
-
-/** GET with the raw (still compressed) body and its headers. */
-function getRaw(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
-
-async function waitForServer(child: ChildProcess, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`the server exited (code ${child.exitCode})`);
-    try {
-      // Any answer will do (GET /api/signers needs sign-in now): the server is up.
-      const r = await getRaw(`${BASE}/api/me`);
-      if (r.status < 500) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the server did not answer on ${BASE} within ${timeoutMs / 1000} s`);
-}
 
 /** The script chunks a page's HTML makes a modern browser fetch, in document order. */
 function scriptSources(html: string): string[] {
@@ -116,10 +59,10 @@ async function main() {
       console.log(`reusing the build in ${DIST}`);
     } else {
       console.log(`building into ${DIST}…`);
-      console.log(`built in ${(await build(env)).toFixed(0)} s`);
+      console.log(`built in ${(await buildNext(env)).toFixed(0)} s`);
     }
-    server = runNext(['start', '-p', String(PORT)], env, { quiet: true });
-    await waitForServer(server, 60_000);
+    server = runNext(['start', '-p', String(PORT)], env);
+    await waitForServer(server, BASE, 60_000);
 
     // The newest demo commit: every review page loads the same route chunks.
     const commit = execFileSync('git', ['--git-dir', path.join(dataDir, 'demo-remote.git'), 'rev-parse', 'main'], { encoding: 'utf8' }).trim();

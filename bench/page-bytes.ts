@@ -10,32 +10,23 @@
  *
  * --dist DIR   the Next.js dist dir (default .next-bench); --reuse skips the build when DIR holds one.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { BIG_COMMIT, makeBigCommit, type BigCommitShape } from '../tests/support/big-commit';
+import { argValue, buildNext, getRaw, ROOT, runNext, waitForServer } from './support/next-server';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_KB = 300;
 
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
 const DIST = argValue('dist') ?? '.next-bench';
 const PORT = Number(argValue('port') ?? 3201);
 const REUSE = process.argv.includes('--reuse');
 /** --save DIR writes each page's HTML there (to see where the bytes go). */
 const SAVE = argValue('save');
 const BASE = `http://localhost:${PORT}`;
-
-const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
 
 const NONE: BigCommitShape = { smallFiles: 0, hugeLines: 0, longLines: 0, longLineChars: 0, binaryBytes: 0 };
 const SHAPES: Array<{ name: string; shape: BigCommitShape }> = [
@@ -47,54 +38,6 @@ const SHAPES: Array<{ name: string; shape: BigCommitShape }> = [
   { name: '2,000 lines of 5,000 chars in one file', shape: { ...NONE, longLines: 2000, longLineChars: 5000 } },
 ];
 
-function runNext(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [nextBin, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  // Drained, so a chatty server never blocks on a full pipe; kept for when it exits early.
-  child.stdout?.resume();
-  child.stderr?.on('data', (d) => process.env.BENCH_VERBOSE && process.stderr.write(d));
-  return child;
-}
-
-async function build(env: NodeJS.ProcessEnv): Promise<void> {
-  const child = runNext(['build'], env);
-  let out = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (out += d));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) {
-    process.stderr.write(out);
-    throw new Error(`next build failed (exit ${code})`);
-  }
-}
-
-function get(url: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
-
-async function waitForServer(child: ChildProcess, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`the server exited (code ${child.exitCode})`);
-    try {
-      // Any answer will do (the route needs sign-in): the server is up.
-      if ((await get(`${BASE}/api/me`)).status < 500) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the server did not answer on ${BASE} within ${timeoutMs / 1000} s`);
-}
-
 const kB = (n: number) => `${(n / 1000).toFixed(1)} kB`;
 
 async function main() {
@@ -105,10 +48,10 @@ async function main() {
     if (REUSE && existsSync(path.join(ROOT, DIST, 'BUILD_ID'))) console.log(`reusing the build in ${DIST}`);
     else {
       console.log(`building into ${DIST}…`);
-      await build(env);
+      await buildNext(env);
     }
     server = runNext(['start', '-p', String(PORT)], env);
-    await waitForServer(server, 240_000);
+    await waitForServer(server, BASE, 240_000);
     if (SAVE) mkdirSync(SAVE, { recursive: true });
     const remote = path.join(dataDir, 'demo-remote.git');
     const main = execFileSync('git', ['--git-dir', remote, 'rev-parse', 'main'], { encoding: 'utf8' }).trim();
@@ -124,14 +67,14 @@ async function main() {
     console.log('\n      HTML      gzip  status  page');
     let largest = 0;
     for (const p of pages) {
-      let r = await get(`${BASE}${p.path}`);
+      let r = await getRaw(`${BASE}${p.path}`);
       // The server follows the remote's branches by fetching every few seconds: a new branch may take one more fetch.
       for (let tries = 0; r.status === 404 && tries < 30; tries++) {
         await new Promise((res) => setTimeout(res, 1000));
-        r = await get(`${BASE}${p.path}`);
+        r = await getRaw(`${BASE}${p.path}`);
       }
       // A change link is redirected once to its pinned address.
-      if (r.status >= 300 && r.status < 400 && r.headers.location) r = await get(new URL(r.headers.location, BASE).href);
+      if (r.status >= 300 && r.status < 400 && r.headers.location) r = await getRaw(new URL(r.headers.location, BASE).href);
       if (r.status !== 200) throw new Error(`${p.path} answered ${r.status}`);
       largest = Math.max(largest, r.body.length);
       if (SAVE) writeFileSync(path.join(SAVE, `page-${pages.indexOf(p)}.html`), r.body);
