@@ -17,6 +17,7 @@ import { clientAddress, installPeerAddressHook } from './client-address';
 import { isCleanText } from './schemas';
 import { hideServerPaths } from './server-paths';
 import type { UserView } from './types';
+import { readBodyText } from './body-text';
 
 export const DEFAULT_MAX_BODY = 64 * 1024;
 
@@ -146,7 +147,10 @@ export function checkOrigin(app: App, req: Request, bearer: boolean): void {
 export async function readBody<T>(req: Request, schema: z.ZodType<T>, maxBytes = DEFAULT_MAX_BODY): Promise<T> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (declared > maxBytes) throw new HttpError(413, `request body too large (limit ${maxBytes} bytes)`);
-  const raw = await readLimited(req, maxBytes);
+  const raw = await readBodyText(req, maxBytes, {
+    tooLarge: () => new HttpError(413, `request body too large (limit ${maxBytes} bytes)`),
+    notUtf8: () => new HttpError(400, 'the body is not valid UTF-8'),
+  });
   let data: unknown = {};
   if (raw.length > 0) {
     const type = req.headers.get('content-type') ?? '';
@@ -164,28 +168,6 @@ export async function readBody<T>(req: Request, schema: z.ZodType<T>, maxBytes =
     throw new HttpError(400, `invalid request: ${where}${issue?.message ?? 'wrong shape'}`);
   }
   return parsed.data;
-}
-
-async function readLimited(req: Request, maxBytes: number): Promise<string> {
-  if (!req.body) return '';
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new HttpError(413, `request body too large (limit ${maxBytes} bytes)`);
-    }
-    chunks.push(value);
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw new HttpError(400, 'the body is not valid UTF-8');
-  }
 }
 
 // ---------------------------------------------------------------- the wrapper
