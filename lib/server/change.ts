@@ -36,16 +36,31 @@ export const CHANGE_MAX_LISTED = 250;
  */
 export async function resolveReviewRevision(repo: RepoHandle, rev: string, opts: ResolveOptions = {}): Promise<{ commit: CommitInfo; exact: boolean }> {
   if (typeof rev === 'string' && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(rev)) return { commit: await resolveReviewCommit(repo, rev, opts), exact: true };
-  await repo.refresh();
-  const r = await resolveRevision(repo.dir, rev, REMOTE);
+  const r = await resolveName(repo, rev, opts);
   return { commit: await resolveReviewCommit(repo, r.id), exact: false };
+}
+
+/**
+ * A name (a branch, an abbreviated id) can move or appear with a push: it is read after a
+ * fresh-enough fetch, not from the clone as it is (stale-while-revalidate is for full ids), and one
+ * the clone does not know is looked for with one more fetch where `fetchOnDemand` allows.
+ */
+async function resolveName(repo: RepoHandle, rev: string, opts: ResolveOptions): Promise<Awaited<ReturnType<typeof resolveRevision>>> {
+  await repo.refresh({ wait: true });
+  try {
+    return await resolveRevision(repo.dir, rev, REMOTE);
+  } catch (e) {
+    if (!opts.fetchOnDemand || !isCountersignError(e) || e.code !== 'unknown-commit') throw e;
+  }
+  await repo.refresh({ maxAgeMs: 0 });
+  return resolveRevision(repo.dir, rev, REMOTE);
 }
 
 /** What a base names in the repository (a commit it knows), or a 4xx error that says what to give instead. */
 async function resolveBase(repo: RepoHandle, rev: string, opts: ResolveOptions): Promise<{ id: string; branch: string | null }> {
   try {
     if (/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(rev)) return { id: (await resolveReviewCommit(repo, rev, opts)).id, branch: null };
-    const r = await resolveRevision(repo.dir, rev, REMOTE);
+    const r = await resolveName(repo, rev, opts);
     return { id: r.id, branch: r.kind === 'branch' ? rev : null };
   } catch (e) {
     if (isCountersignError(e) && (e.code === 'unknown-commit' || e.code === 'bad-input')) {

@@ -147,6 +147,16 @@ describe('which change a link names', () => {
     await expect(resolveChange(app.repo('demo'), 'HEAD', 'main')).rejects.toMatchObject({ code: 'unknown-commit' });
   });
 
+  it('a branch pushed a moment ago is found by name for a signed-in viewer (one more fetch for a name the clone lacks)', async () => {
+    const work = path.join(root, 'work');
+    await app.repo('demo').refresh({ maxAgeMs: 0 }); // the clone has just fetched: a page would not fetch again for a few seconds
+    await gitIn(work, 'push', '--quiet', 'origin', `${topic[1]}:refs/heads/just-pushed`);
+    const c = await resolveChange(app.repo('demo'), 'just-pushed', 'main', { fetchOnDemand: true });
+    expect(c.head.id).toBe(topic[1]);
+    await gitIn(work, 'push', '--quiet', 'origin', `${forkPoint}:refs/heads/just-pushed-base`);
+    expect((await resolveChange(app.repo('demo'), head, 'just-pushed-base', { fetchOnDemand: true })).baseName).toBe('just-pushed-base');
+  });
+
   it('a base that is unknown, shares no history, or already contains the head is a clear 4xx', async () => {
     const at = (base: string) => `/api/repos/demo/commits/${head}?base=${encodeURIComponent(base)}`;
     const params = { repo: 'demo', commit: head };
