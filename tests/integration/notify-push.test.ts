@@ -262,6 +262,10 @@ describe('subscriptions end with their device', () => {
 
 describe('a commit that cannot pass', () => {
   it('its requester is told why, once, when the next line arrives', async () => {
+    // Lines of earlier tests are scanned first (a scan after a fetch judges the commits it finds
+    // new lines on): from here on, only this test's line is new.
+    await server.app.repo('demo').refresh({ maxAgeMs: 0 });
+    await notifier().idle();
     // The maintainers start requiring signed commits; the change's commits are not signed.
     const work = await mkdtemp(path.join(server.root, 'policy-'));
     await gitIn(server.root, 'clone', '--quiet', server.remote, work);
