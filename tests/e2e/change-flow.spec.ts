@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, newPersonPage, test } from './support/fixtures';
-import { cloneDemo, countersign, git, invite, remoteNoteLines, scratchDir, snap, trustSigners } from './support/app';
+import { cloneDemo, countersign, createPasskey, git, invite, remoteNoteLines, scratchDir, snap, trustSigners } from './support/app';
 import { addVirtualPasskey } from './support/passkey';
 
 /**
@@ -15,11 +15,7 @@ import { addVirtualPasskey } from './support/passkey';
 
 
 async function enroll(page: Page, email: string, device: string): Promise<string> {
-  await page.goto(await invite(email));
-  await page.getByLabel('Device name').fill(device);
-  await page.getByRole('button', { name: 'Create passkey' }).click();
-  await expect(page.getByRole('heading', { name: 'Passkey created' })).toBeVisible();
-  return (await page.locator('pre').filter({ hasText: new RegExp(`^${email.replace(/[.+]/g, '\\$&')} namespaces="`) }).innerText()).trim();
+  return createPasskey(page, await invite(email), email, device);
 }
 
 async function approve(page: Page) {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, newPersonPage, test } from './support/fixtures';
 import { OUTPUT_DIR, ROOT } from './support/env.mjs';
-import { git, scratchDir, snap } from './support/app';
+import { createPasskey, git, runProcess, scratchDir, snap, type RunResult } from './support/app';
 import { addVirtualPasskey } from './support/passkey';
 import { startFakeForge, type FakeForge } from '../integration/forge-fake';
 import { signBody } from '../../lib/forge/signature';
@@ -44,16 +44,9 @@ const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as
 let server: ChildProcess | null = null;
 let forge: FakeForge;
 
-function run(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/countersign.mjs'), ...args], { cwd, env: { ...process.env, ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+/** `countersign …` against this spec's own server. */
+function run(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<RunResult> {
+  return runProcess(process.execPath, [path.join(ROOT, 'bin/countersign.mjs'), ...args], { cwd, env: { ...ENV, ...env } });
 }
 
 async function invite(email: string): Promise<string> {
@@ -63,11 +56,7 @@ async function invite(email: string): Promise<string> {
 }
 
 async function enroll(page: Page, email: string, device: string): Promise<string> {
-  await page.goto(await invite(email));
-  await page.getByLabel('Device name').fill(device);
-  await page.getByRole('button', { name: 'Create passkey' }).click();
-  await expect(page.getByRole('heading', { name: 'Passkey created' })).toBeVisible();
-  return (await page.locator('pre').filter({ hasText: new RegExp(`^${email.replace(/[.+]/g, '\\$&')} namespaces="`) }).innerText()).trim();
+  return createPasskey(page, await invite(email), email, device);
 }
 
 function example(event: string, action?: string): any {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Page, TestInfo } from '@playwright/test';
+import { expect, type Page, type TestInfo } from '@playwright/test';
 import { DATA_DIR, E2E_ENV, ROOT, SCREENS_DIR } from './env.mjs';
 
 /**
@@ -28,7 +28,8 @@ export interface RunResult {
   stderr: string;
 }
 
-function run(file: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<RunResult> {
+/** A program run to its end, with its output (opts.env is added to this process's environment). */
+export function runProcess(file: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       cwd: opts.cwd ?? ROOT,
@@ -50,7 +51,7 @@ function run(file: string, args: string[], opts: { cwd?: string; env?: Record<st
 
 /** `countersign …` with the server's configuration, as run on the server's machine. */
 export function countersign(args: string[], opts: { cwd?: string } = {}): Promise<RunResult> {
-  return run(process.execPath, [path.join(ROOT, 'bin/countersign.mjs'), ...args], { cwd: opts.cwd, env: E2E_ENV });
+  return runProcess(process.execPath, [path.join(ROOT, 'bin/countersign.mjs'), ...args], { cwd: opts.cwd, env: E2E_ENV });
 }
 
 async function ok(what: string, r: Promise<RunResult>): Promise<string> {
@@ -63,6 +64,18 @@ async function ok(what: string, r: Promise<RunResult>): Promise<string> {
  * `countersign invite EMAIL`: the one-time URL it prints and when it expires (the server is
  * running, so the CLI asks it over its control socket).
  */
+/**
+ * Enrolment as a person does it: open the invite, name the device, create the passkey (add the
+ * page's virtual authenticator first). Returns the allowed_signers line the page shows.
+ */
+export async function createPasskey(page: Page, inviteUrl: string, email: string, device: string): Promise<string> {
+  await page.goto(inviteUrl);
+  await page.getByLabel('Device name').fill(device);
+  await page.getByRole('button', { name: 'Create passkey' }).click();
+  await expect(page.getByRole('heading', { name: 'Passkey created' })).toBeVisible();
+  return (await page.locator('pre').filter({ hasText: new RegExp(`^${email.replace(/[.+]/g, '\\$&')} namespaces="`) }).innerText()).trim();
+}
+
 export async function inviteDetails(email: string, opts: { admin?: boolean; hours?: string } = {}): Promise<{ url: string; expiresAt: string }> {
   const args = ['invite', email, ...(opts.admin ? ['--admin'] : []), ...(opts.hours ? ['--hours', opts.hours] : [])];
   const res = await countersign(args);
@@ -79,7 +92,7 @@ export async function invite(email: string, opts: { admin?: boolean; hours?: str
 }
 
 export function git(args: string[], cwd = ROOT): Promise<string> {
-  return ok(`git ${args.join(' ')}`, run('git', args, { cwd, env: MAINTAINER_ENV }));
+  return ok(`git ${args.join(' ')}`, runProcess('git', args, { cwd, env: MAINTAINER_ENV }));
 }
 
 export interface DemoCommit {
@@ -112,19 +125,19 @@ export async function demoCommit(title: string): Promise<DemoCommit> {
  * already on main is judged by the policy from before it, so keys trusted later never count for it.
  */
 export async function pendingCopy(original: DemoCommit, branch: string): Promise<DemoCommit> {
-  const fmt = (f: string) => ok('git log', run('git', ['--git-dir', DEMO_REMOTE, 'log', '-1', `--format=${f}`, original.id]));
+  const fmt = (f: string) => ok('git log', runProcess('git', ['--git-dir', DEMO_REMOTE, 'log', '-1', `--format=${f}`, original.id]));
   const [tree, parent, name, email, date, message] = await Promise.all(['%T', '%P', '%an', '%ae', '%aI', '%B'].map(fmt));
   const env = { GIT_AUTHOR_NAME: name.trim(), GIT_AUTHOR_EMAIL: email.trim(), GIT_AUTHOR_DATE: date.trim() };
   const id = (
-    await ok('git commit-tree', run('git', ['--git-dir', DEMO_REMOTE, 'commit-tree', tree.trim(), '-p', parent.trim().split(' ')[0], '-F', '-'], { env, input: message }))
+    await ok('git commit-tree', runProcess('git', ['--git-dir', DEMO_REMOTE, 'commit-tree', tree.trim(), '-p', parent.trim().split(' ')[0], '-F', '-'], { env, input: message }))
   ).trim();
-  await ok('git update-ref', run('git', ['--git-dir', DEMO_REMOTE, 'update-ref', `refs/heads/${branch}`, id]));
+  await ok('git update-ref', runProcess('git', ['--git-dir', DEMO_REMOTE, 'update-ref', `refs/heads/${branch}`, id]));
   return { id, title: original.title, authorEmail: original.authorEmail };
 }
 
 /** The note lines the remote holds for a commit (what CI bots fetch); none → []. */
 export async function remoteNoteLines(commit: string): Promise<string[]> {
-  const r = await run('git', ['--git-dir', DEMO_REMOTE, 'notes', '--ref', NOTES_REF, 'show', commit]);
+  const r = await runProcess('git', ['--git-dir', DEMO_REMOTE, 'notes', '--ref', NOTES_REF, 'show', commit]);
   if (r.code !== 0) {
     if (/no note found/i.test(r.stderr)) return [];
     throw new Error(`git notes show failed: ${r.stderr}`);
@@ -162,7 +175,7 @@ export async function trustSigners(lines: string[], message: string): Promise<st
 }
 
 export function sshKeygenVerify(opts: { dir: string; identity: string; sig: string; statement: string }): Promise<RunResult> {
-  return run(
+  return runProcess(
     'ssh-keygen',
     ['-Y', 'verify', '-f', 'allowed_signers', '-I', opts.identity, '-n', NAMESPACE, '-s', opts.sig],
     { cwd: opts.dir, input: readFileSync(path.join(opts.dir, opts.statement), 'utf8') },
