@@ -16,6 +16,7 @@ import { policyFailingMessage, policyMetMessage, reviewRequestMessage, signature
 import { scanNewLines, type NewLine } from './new-lines';
 import type { PushMessage } from './payload';
 import { PushSender, type SenderOptions } from './sender';
+import { findUserByEmail } from '../store/users';
 import { allUsers, claimOnce, requestsForCommit, subscriptionsOfUser } from './store';
 import { ensureVapidKeys, type VapidKeys } from './vapid';
 
@@ -179,7 +180,7 @@ export async function startNotifications(app: NotifyHost, opts: SenderOptions = 
       const v = r.base
         ? (await evaluateChange(repo, trusted, notesRef, commit, r.base)).verdict
         : await evaluateCommit({ repoDir: repo.dir, commit: commit.id, trusted, notesRef });
-      const requester = (await allUsers(app.db)).find((u) => u.email === r.requestedBy);
+      const requester = await findUserByEmail(app.db, r.requestedBy);
       if (!requester) continue; // a bot asked: its forge status tells it (lib/forge)
       const about = { repo: repo.config.name, commit: commit.id, base: r.base, title: commit.title };
       const keyBase = `${r.id}:${commit.id}:${r.base ?? ''}`;
