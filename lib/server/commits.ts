@@ -73,9 +73,13 @@ export async function resolveReviewCommit(repo: RepoHandle, id: string, opts: Re
   // A commit the clone has is served at once (stale-while-revalidate: a fetch runs behind it when
   // the clone is older than FRESH_MS); one it lacks waits for that fetch before it is a miss.
   // An approval waits for that fetch (it is judged by the trusted policy as the remote has it now).
-  const here = opts.fresh ? null : await lookup(repo, commit);
-  void repo.refresh();
-  if (here) return here;
+  if (!opts.fresh) {
+    const here = await lookup(repo, commit);
+    if (here) {
+      void repo.refresh();
+      return here;
+    }
+  }
   await repo.refresh({ wait: true });
   const found = await lookup(repo, commit);
   if (found) return found;
